@@ -1,0 +1,4 @@
+export * from './reasons.ts';
+export * from './fields.ts';
+export * from './dto.ts';
+export * from './procedures.ts';
