@@ -1,0 +1,67 @@
+/**
+ * The two databases report the same failures differently; these functions give one answer so
+ * services can turn a duplicate key into the right reason (races are settled by the database).
+ */
+
+/** SQLite names columns, MySQL names the index: map SQLite's column lists to our index names. */
+const SQLITE_UNIQUE_COLUMNS: Record<string, string> = {
+  'users.account_key': 'users_account_key_unique',
+  'identities.provider, identities.provider_uid': 'identities_provider_uid_unique',
+  'identities.user_id, identities.provider': 'identities_user_provider_unique',
+};
+
+interface DriverError {
+  code?: string;
+  errno?: number;
+  message?: string;
+}
+
+function asDriverError(error: unknown): DriverError | null {
+  return typeof error === 'object' && error !== null ? (error as DriverError) : null;
+}
+
+/** The name of the unique index a failed insert or update violated, or null if it was not that. */
+export function violatedUniqueIndex(error: unknown): string | null {
+  const e = asDriverError(error);
+  if (!e?.message) return null;
+  if (e.code === 'ER_DUP_ENTRY' || e.errno === 1062) {
+    // MariaDB: "for key 'name'"; MySQL 8: "for key 'table.name'".
+    const match = /for key '(?:[^'.]+\.)?([^']+)'/.exec(e.message);
+    return match?.[1] ?? 'unknown';
+  }
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const columns = e.message.replace(/^UNIQUE constraint failed: /, '');
+    return SQLITE_UNIQUE_COLUMNS[columns] ?? columns;
+  }
+  return null;
+}
+
+/** Deadlocks and lock-wait timeouts: the transaction did nothing and may simply be run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const e = asDriverError(error);
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'ER_LOCK_WAIT_TIMEOUT' || e?.code === 'SQLITE_BUSY';
+}
+
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'POOL_CLOSED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+]);
+
+/** The database cannot be reached or cannot write: the client gets SERVICE_UNAVAILABLE, not a 500. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = asDriverError(error);
+  if (!e) return false;
+  if (e.code && CONNECTION_ERRORS.has(e.code)) return true;
+  return e.errno === 2002 || e.errno === 2003 || e.errno === 2013 || /connect ETIMEDOUT|Connection lost|Pool is closed/i.test(e.message ?? '');
+}

@@ -1,0 +1,48 @@
+import { TRPCError } from '@trpc/server';
+import { ERROR_REASONS, type ErrorReason } from '@weibo-login/shared';
+
+/** The human sentence for each reason. The web app translates by reason; this is for everyone else. */
+const MESSAGES: Record<ErrorReason, string> = {
+  INVALID_INPUT: 'The request is not valid; see error.data.issues.',
+  STATE_INVALID: 'This sign-in link is invalid, expired or already used. Start again.',
+  WEIBO_DENIED: 'Authorization was refused at Weibo.',
+  WEIBO_CODE_INVALID: 'Weibo did not accept this sign-in (expired or already used). Start again.',
+  WEIBO_UNAVAILABLE: 'Weibo is not answering properly right now. Try again in a moment.',
+  TICKET_INVALID: 'This binding request is invalid or expired. Sign in with Weibo again.',
+  BAD_CREDENTIALS: 'Wrong account or password.',
+  TOO_MANY_ATTEMPTS: 'Too many failed attempts. Try again later.',
+  ACCOUNT_TAKEN: 'This account name is already taken.',
+  WEIBO_ALREADY_BOUND: 'This Weibo account is already bound to another account.',
+  ACCOUNT_ALREADY_BOUND: 'This account already has a Weibo account bound.',
+  UNAUTHENTICATED: 'Please sign in.',
+  SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again in a moment.',
+  INTERNAL: 'Something went wrong on our side.',
+};
+
+export interface AppErrorDetails {
+  retryAfterSeconds?: number;
+}
+
+/**
+ * What services throw. It is a TRPCError whose code comes from the one reason → code map in
+ * @weibo-login/shared; the error formatter adds `data.reason` and the details.
+ */
+export class AppError extends TRPCError {
+  readonly reason: ErrorReason;
+  readonly details: AppErrorDetails;
+
+  constructor(reason: ErrorReason, details: AppErrorDetails = {}, options: { cause?: unknown; message?: string } = {}) {
+    super({ code: ERROR_REASONS[reason], message: options.message ?? messageFor(reason, details), cause: options.cause });
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+function messageFor(reason: ErrorReason, details: AppErrorDetails): string {
+  if (reason === 'TOO_MANY_ATTEMPTS' && details.retryAfterSeconds !== undefined) {
+    return `Too many failed attempts. Try again in ${details.retryAfterSeconds} seconds.`;
+  }
+  return MESSAGES[reason];
+}
+
+export const defaultMessage = (reason: ErrorReason): string => MESSAGES[reason];

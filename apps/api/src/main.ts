@@ -1,0 +1,41 @@
+/** Process entry: read config, open and migrate the database, serve, stop cleanly on SIGTERM. */
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`Configuration error: ${error.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const app = await buildApp(config, logger).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not start: database unreachable or migration failed');
+  process.exit(1);
+});
+const url = await app.start();
+logger.info({ url, database: config.database.kind, weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase }, 'api listening');
+if (!config.production) {
+  // Plain line for people running `pnpm dev`: where to click.
+  console.log(`\n  weibo-login is up: open http://127.0.0.1:5173 (API ${url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`);
+}
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing requests in flight');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  });
+}

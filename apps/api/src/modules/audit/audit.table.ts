@@ -1,0 +1,14 @@
+import type { Generated, Selectable } from 'kysely';
+
+/** The audit trail behind auth.activity. */
+export interface AuthEventsTable {
+  id: Generated<number>;
+  user_id: number | null;
+  /** For failed passwords of unknown accounts there is no user, only the name that was tried. */
+  account_key: string | null;
+  kind: string;
+  ip: string | null;
+  user_agent: string | null;
+  at: number;
+}
+export type AuthEventRow = Selectable<AuthEventsTable>;

@@ -1,0 +1,11 @@
+import type { Generated } from 'kysely';
+
+/** Password attempts inside the lockout window, counted per account and per client address.
+ * A row is written before the password is checked (so parallel guesses count each other) and
+ * removed again when the password was right. Swept when older than the window. */
+export interface PasswordAttemptsTable {
+  id: Generated<number>;
+  account_key: string;
+  ip: string;
+  at: number;
+}

@@ -1,0 +1,23 @@
+import type { DbHandle } from '../../db/database.ts';
+import type { NewUserRow, UserRow } from './users.table.ts';
+
+/** The unique key of an account name: NFC (done by the schema) and lower case. */
+export const accountKeyOf = (account: string): string => account.normalize('NFC').toLowerCase();
+
+export async function findUserByAccountKey(db: DbHandle, accountKey: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('account_key', '=', accountKey).executeTakeFirst();
+}
+
+export async function findUserById(db: DbHandle, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** MySQL has no RETURNING: insert, then read the row back by its id. */
+export async function insertUser(db: DbHandle, row: NewUserRow): Promise<UserRow> {
+  const result = await db.insertInto('users').values(row).executeTakeFirstOrThrow();
+  return { ...row, id: Number(result.insertId), display_name: row.display_name ?? null, avatar_url: row.avatar_url ?? null };
+}
+
+export async function updateUserProfile(db: DbHandle, id: number, profile: { display_name: string | null; avatar_url: string | null }, now: number): Promise<void> {
+  await db.updateTable('users').set({ ...profile, updated_at: now }).where('id', '=', id).execute();
+}

@@ -1,0 +1,93 @@
+import type { SignedIn, User, Identity, ActivityEvent } from '@weibo-login/shared';
+import type { AppDeps, ClientInfo, VerifiedSession } from '../../deps.ts';
+import type { DbHandle } from '../../db/database.ts';
+import { violatedUniqueIndex } from '../../db/errors.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { AppError } from '../../errors.ts';
+import { listUserEvents, recordEvent } from '../audit/audit.repository.ts';
+import { toIdentityDto } from '../identities/identities.dto.ts';
+import { listUserIdentities } from '../identities/identities.repository.ts';
+import { checkPassword } from '../passwords/passwords.service.ts';
+import { endSession, startSession } from '../sessions/sessions.service.ts';
+import { toSignedIn } from '../sessions/signed-in.ts';
+import { toUserDto } from './users.dto.ts';
+import { accountKeyOf, findUserByAccountKey, findUserById, insertUser } from './users.repository.ts';
+import type { UserRow } from './users.table.ts';
+
+const ACTIVITY_LIMIT = 50;
+
+export interface Credentials {
+  account: string;
+  password: string;
+}
+
+/** Creates an account inside the caller's transaction; the unique index settles races. */
+export async function createUser(
+  trx: DbHandle,
+  account: string,
+  passwordHash: string,
+  profile: { displayName: string | null; avatarUrl: string | null },
+  now: number,
+): Promise<UserRow> {
+  try {
+    return await insertUser(trx, {
+      account,
+      account_key: accountKeyOf(account),
+      password_hash: passwordHash,
+      display_name: profile.displayName,
+      avatar_url: profile.avatarUrl,
+      created_at: now,
+      updated_at: now,
+    });
+  } catch (error) {
+    if (violatedUniqueIndex(error) === 'users_account_key_unique') throw new AppError('ACCOUNT_TAKEN', {}, { cause: error });
+    throw error;
+  }
+}
+
+/** Finds the account and checks its password under the attempt limits. */
+export async function verifyCredentials(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<UserRow> {
+  const accountKey = accountKeyOf(credentials.account);
+  const user = await findUserByAccountKey(deps.db, accountKey);
+  return checkPassword(deps.db, deps.hasher, { accountKey, user, password: credentials.password, client, now: deps.now() });
+}
+
+export async function registerWithPassword(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<SignedIn> {
+  const passwordHash = await deps.hasher.hash(credentials.password);
+  const now = deps.now();
+  return inTransaction(deps.db, async (trx) => {
+    const user = await createUser(trx, credentials.account, passwordHash, { displayName: null, avatarUrl: null }, now);
+    await recordEvent(trx, { kind: 'account_created', userId: user.id, ...client, at: now });
+    await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
+    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
+  });
+}
+
+export async function loginWithPassword(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<SignedIn> {
+  const user = await verifyCredentials(deps, credentials, client);
+  const now = deps.now();
+  return inTransaction(deps.db, async (trx) => {
+    await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
+    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
+  });
+}
+
+export async function describeAccount(deps: AppDeps, session: VerifiedSession): Promise<{ user: User; identities: Identity[] }> {
+  const [user, identities] = await Promise.all([findUserById(deps.db, session.userId), listUserIdentities(deps.db, session.userId)]);
+  if (!user) throw new AppError('UNAUTHENTICATED');
+  return { user: toUserDto(user), identities: identities.map(toIdentityDto) };
+}
+
+export async function logout(deps: AppDeps, session: VerifiedSession, everywhere: boolean, client: ClientInfo): Promise<{ ok: true }> {
+  const now = deps.now();
+  await inTransaction(deps.db, async (trx) => {
+    await endSession(trx, session, everywhere);
+    await recordEvent(trx, { kind: everywhere ? 'logout_everywhere' : 'logout', userId: session.userId, ...client, at: now });
+  });
+  return { ok: true };
+}
+
+export async function listActivity(deps: AppDeps, session: VerifiedSession): Promise<{ events: ActivityEvent[] }> {
+  const rows = await listUserEvents(deps.db, session.userId, ACTIVITY_LIMIT);
+  return { events: rows.map((row) => ({ kind: row.kind, at: new Date(row.at).toISOString(), ip: row.ip, userAgent: row.user_agent })) };
+}

@@ -1,0 +1,35 @@
+/**
+ * What the login services need from an OAuth provider. Small on purpose: a second provider
+ * (QQ, WeChat) would be one more file implementing this. Implementations throw AppError with
+ * WEIBO_DENIED / WEIBO_CODE_INVALID / WEIBO_UNAVAILABLE and never leak the provider's bodies.
+ */
+export interface ProviderToken {
+  /** The provider's stable user id, as a string. */
+  uid: string;
+  accessToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface ProviderProfile {
+  uid: string;
+  screenName: string;
+  avatarUrl: string | null;
+}
+
+/** `unknown`: the provider could not be asked; callers must then change nothing. */
+export type TokenStatus = 'alive' | 'dead' | 'unknown';
+
+export interface OAuthProvider {
+  readonly id: 'weibo';
+  /** `forceLogin` asks the provider to show its login again rather than reuse its session. */
+  authorizeUrl(input: { state: string; forceLogin: boolean }): string;
+  /** Exchanges a code exactly once: never retried, since a code is single use. */
+  exchangeCode(code: string): Promise<ProviderToken>;
+  fetchProfile(token: ProviderToken): Promise<ProviderProfile>;
+  tokenStatus(accessToken: string): Promise<TokenStatus>;
+  revoke(accessToken: string): Promise<void>;
+  /** Whether a cancel-authorization callback's `source` is our app. */
+  isOwnApp(source: string): boolean;
+  close(): Promise<void>;
+}

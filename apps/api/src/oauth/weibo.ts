@@ -1,0 +1,154 @@
+/**
+ * Sina Weibo as an OAuthProvider. Every Weibo URL, field name and quirk lives in this file
+ * (see shared/reference/weibo-api.md; the § numbers below point into it).
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { type CallResult, createProviderHttp } from './http.ts';
+import type { OAuthProvider, ProviderProfile, ProviderToken, TokenStatus } from './provider.ts';
+
+export interface WeiboConfig {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  authorizeUrl: string;
+  apiBase: string;
+  timeoutMs: number;
+}
+
+/** §6: the user refused (also used for missing scopes). */
+const DENIED = new Set([21330]);
+/** §2, §9 P5: the code is spent, expired, unknown or malformed: start the login again. */
+const CODE_REFUSED = new Set([21323, 21325, 21327]);
+/** §3, §5, §6: answers that mean a token is no longer any good. */
+const TOKEN_DEAD = new Set([21314, 21315, 21316, 21317, 21319, 21325, 21327, 21332]);
+
+/** §9 P2, P6: ids are strings of digits, sometimes sent as numbers; normalise to strings. */
+const weiboId = z.union([
+  z.string().regex(/^\d{1,20}$/),
+  z.number().int().nonnegative().refine(Number.isSafeInteger).transform(String),
+]);
+const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().positive());
+
+/** §2: access_token string, uid string, expires_in number; unknown fields (isRealName…) ignored. */
+const tokenAnswer = z.object({ access_token: z.string().min(1).max(255), uid: weiboId, expires_in: seconds.optional() });
+/** §4: prefer `idstr` (a string) to `id` (a number). */
+const profileAnswer = z.object({
+  idstr: weiboId.optional(),
+  id: weiboId.optional(),
+  screen_name: z.string().min(1).max(255),
+  avatar_hd: z.unknown().optional(),
+  avatar_large: z.unknown().optional(),
+  profile_image_url: z.unknown().optional(),
+});
+const errorAnswer = z.object({ error_code: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]) });
+const tokenInfoAnswer = z.object({ expire_in: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]) });
+
+/** 1 day: what a test-level app gets (§7) when the answer has no expires_in. */
+const DEFAULT_TOKEN_SECONDS = 86_400;
+
+export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: () => number = Date.now): OAuthProvider {
+  const http = createProviderHttp(config.timeoutMs);
+  const log = logger.child({ provider: 'weibo' });
+  const endpoint = (path: string) => `${config.apiBase}${path}`;
+
+  /** Turns a failed or error answer into the reason the user sees; logs what an operator needs. */
+  function refusal(step: string, result: CallResult): AppError {
+    if (!result.ok) {
+      log.warn({ step, failure: result.failure, status: result.status }, 'weibo call failed');
+      return new AppError('WEIBO_UNAVAILABLE');
+    }
+    const weiboError = errorAnswer.safeParse(result.json);
+    const code = weiboError.success ? weiboError.data.error_code : undefined;
+    log.warn({ step, status: result.status, weiboErrorCode: code }, 'weibo refused');
+    if (code !== undefined && DENIED.has(code)) return new AppError('WEIBO_DENIED');
+    if (code !== undefined && step === 'access_token' && CODE_REFUSED.has(code)) return new AppError('WEIBO_CODE_INVALID');
+    // 21322 redirect_uri_mismatch, 21324 invalid_client, 21321 unaudited app…: our app's
+    // configuration, not the person's doing; they can only try later.
+    if (code === 21322 || code === 21324) log.error({ step, weiboErrorCode: code }, 'weibo rejected this app configuration');
+    return new AppError('WEIBO_UNAVAILABLE');
+  }
+
+  /** An answer is usable only if it is 2xx, carries no error_code, and has the expected shape. */
+  function parse<T>(step: string, result: CallResult, schema: z.ZodType<T>): T {
+    if (!result.ok || result.status >= 300 || errorAnswer.safeParse(result.json).success) throw refusal(step, result);
+    const parsed = schema.safeParse(result.json);
+    if (!parsed.success) {
+      log.warn({ step, status: result.status, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'weibo answered nonsense');
+      throw new AppError('WEIBO_UNAVAILABLE');
+    }
+    return parsed.data;
+  }
+
+  return {
+    id: 'weibo',
+
+    authorizeUrl({ state, forceLogin }) {
+      const url = new URL(config.authorizeUrl);
+      url.searchParams.set('client_id', config.clientId);
+      // §7: sent identically at authorize and at token time.
+      url.searchParams.set('redirect_uri', config.redirectUri);
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('state', state);
+      if (forceLogin) url.searchParams.set('forcelogin', 'true');
+      return url.toString();
+    },
+
+    async exchangeCode(code) {
+      // §2: POST the form. §9 P1: the answer is text/plain JSON, parsed regardless.
+      const result = await http.call(endpoint('/oauth2/access_token'), {
+        method: 'POST',
+        form: {
+          client_id: config.clientId,
+          client_secret: config.clientSecret,
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: config.redirectUri,
+        },
+      });
+      const answer = parse('access_token', result, tokenAnswer);
+      return { uid: answer.uid, accessToken: answer.access_token, expiresAt: now() + (answer.expires_in ?? DEFAULT_TOKEN_SECONDS) * 1000 };
+    },
+
+    async fetchProfile(token: ProviderToken): Promise<ProviderProfile> {
+      // §4, §9 P8: the token goes in an `OAuth2` header, which keeps it out of URLs and logs.
+      const url = `${endpoint('/2/users/show.json')}?uid=${encodeURIComponent(token.uid)}`;
+      const result = await http.call(url, { method: 'GET', headers: { authorization: `OAuth2 ${token.accessToken}` } });
+      const answer = parse('users_show', result, profileAnswer);
+      const uid = answer.idstr ?? answer.id;
+      if (uid !== token.uid) {
+        log.warn({ step: 'users_show' }, 'weibo profile is for another uid');
+        throw new AppError('WEIBO_UNAVAILABLE');
+      }
+      return { uid, screenName: answer.screen_name, avatarUrl: pickAvatar(answer) };
+    },
+
+    async tokenStatus(accessToken): Promise<TokenStatus> {
+      const result = await http.call(endpoint('/oauth2/get_token_info'), { method: 'POST', form: { access_token: accessToken } });
+      if (!result.ok) return 'unknown';
+      const weiboError = errorAnswer.safeParse(result.json);
+      if (weiboError.success) return TOKEN_DEAD.has(weiboError.data.error_code) ? 'dead' : 'unknown';
+      const info = tokenInfoAnswer.safeParse(result.json);
+      if (result.status >= 300 || !info.success) return 'unknown';
+      // §3, §9 P13: `expire_in` (singular) is the remaining lifetime; ≤ 0 is expired.
+      return info.data.expire_in > 0 ? 'alive' : 'dead';
+    },
+
+    async revoke(accessToken) {
+      const result = await http.call(endpoint('/oauth2/revokeoauth2'), { method: 'POST', form: { access_token: accessToken } });
+      if (!result.ok || result.status >= 300) log.warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
+    },
+
+    isOwnApp: (source) => source === config.clientId,
+    close: () => http.close(),
+  };
+}
+
+/** §4: omniauth's order, largest first; only http(s) URLs, so nothing else reaches an <img src>. */
+function pickAvatar(answer: z.infer<typeof profileAnswer>): string | null {
+  for (const candidate of [answer.avatar_hd, answer.avatar_large, answer.profile_image_url]) {
+    if (typeof candidate === 'string' && candidate.length <= 1024 && /^https?:\/\/[^\s]+$/i.test(candidate)) return candidate;
+  }
+  return null;
+}

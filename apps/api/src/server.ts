@@ -1,0 +1,107 @@
+/**
+ * createServer(deps) → { app, start, stop }: Fastify with tRPC at /trpc, the /api routes, and
+ * the built web app (when present) served from the same origin with a history fallback.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { AppDeps } from './deps.ts';
+import { registerApiRoutes } from './http-routes.ts';
+import { createFastifyContext } from './trpc/context.ts';
+import { type AppRouter, appRouter } from './trpc/router.ts';
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export type ServerConfig = Pick<Config, 'host' | 'port' | 'trustProxy' | 'corsOrigins' | 'webDist'>;
+
+export interface Server {
+  app: FastifyInstance;
+  /** Listens and resolves to the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, closes the provider pool. */
+  stop(): Promise<void>;
+}
+
+export async function createServer(deps: AppDeps, config: ServerConfig, logger: Logger): Promise<Server> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => crypto.randomUUID(),
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    routerOptions: { maxParamLength: 5000 },
+    return503OnClosing: true,
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Weibo avatars come from Weibo's image hosts (or the simulator in development).
+        imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // The /weibo?code= address must not leak to other sites through the Referer header.
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: createFastifyContext(deps),
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'unexpected error');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  registerApiRoutes(app, deps);
+  await serveWebApp(app, config.webDist);
+
+  return {
+    app,
+    async start() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async stop() {
+      await app.close();
+      await deps.weibo.close();
+    },
+  };
+}
+
+/** TRUST_PROXY=n: believe the n proxies nearest to us (Fastify's hop-count form, typed as a function). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
+/** The SPA's routes (/login, /weibo…) are answered with index.html; /api and /trpc never are. */
+async function serveWebApp(app: FastifyInstance, webDist: string): Promise<void> {
+  const index = path.join(webDist, 'index.html');
+  const hasWeb = fs.existsSync(index);
+  if (hasWeb) await app.register(fastifyStatic, { root: webDist, index: false, wildcard: false, maxAge: '1h' });
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url;
+    if (hasWeb && request.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/trpc/') && !path.extname(url.split('?')[0]!)) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.code(404).send({ error: 'not found' });
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The one initTRPC. Errors leave through one formatter: every error carries `data.reason` from
+ * the closed map in @weibo-login/shared (and the zod issues, or the retry wait); nothing else
+ * of the server (stacks, driver messages, Weibo bodies) reaches the client.
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { ErrorData, ErrorReason } from '@weibo-login/shared';
+import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { AppError, defaultMessage } from '../errors.ts';
+import { verifySession } from '../modules/sessions/sessions.service.ts';
+import type { Context } from './context.ts';
+
+/** Errors raised by tRPC itself (bad JSON, unknown path, wrong method…) get the nearest reason. */
+const REASON_OF_TRPC_CODE: Partial<Record<TRPCError['code'], ErrorReason>> = {
+  PARSE_ERROR: 'INVALID_INPUT',
+  BAD_REQUEST: 'INVALID_INPUT',
+  NOT_FOUND: 'INVALID_INPUT',
+  METHOD_NOT_SUPPORTED: 'INVALID_INPUT',
+  PAYLOAD_TOO_LARGE: 'INVALID_INPUT',
+  UNSUPPORTED_MEDIA_TYPE: 'INVALID_INPUT',
+  UNAUTHORIZED: 'UNAUTHENTICATED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const reason: ErrorReason = error instanceof AppError ? error.reason : (REASON_OF_TRPC_CODE[error.code] ?? 'INTERNAL');
+    const data: ErrorData & typeof shape.data = { ...shape.data, reason };
+    delete (data as { stack?: string }).stack;
+    let message = shape.message;
+    if (error.cause instanceof ZodError) {
+      data.issues = error.cause.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message }));
+      message = defaultMessage('INVALID_INPUT');
+    } else if (error instanceof AppError) {
+      if (error.details.retryAfterSeconds !== undefined) data.retryAfterSeconds = error.details.retryAfterSeconds;
+    } else if (reason === 'INTERNAL' || reason === 'SERVICE_UNAVAILABLE') {
+      message = defaultMessage(reason);
+    }
+    return { ...shape, message, data };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** A database that cannot be reached is a 503 with a clear reason, not a 500. */
+const base = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && !(result.error instanceof AppError) && isDatabaseUnavailable(result.error.cause)) {
+    throw new AppError('SERVICE_UNAVAILABLE', {}, { cause: result.error.cause });
+  }
+  return result;
+});
+
+export const publicProcedure = base;
+
+/** The verified session of a request, or null: signature, expiry and a live sessions row. */
+export async function sessionOf(ctx: Context) {
+  const match = /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(ctx.authorization ?? '');
+  if (!match) return null;
+  return verifySession(ctx.deps.db, ctx.deps.jwtSecret, match[1]!, ctx.deps.now());
+}
+
+export const authedProcedure = base.use(async ({ ctx, next }) => {
+  const session = await sessionOf(ctx);
+  if (!session) throw new AppError('UNAUTHENTICATED');
+  return next({ ctx: { session } });
+});

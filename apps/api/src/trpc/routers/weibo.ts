@@ -1,0 +1,47 @@
+import {
+  authorizeUrlInput,
+  authorizeUrlOutput,
+  codeStateInput,
+  connectOutput,
+  okOutput,
+  signedInSchema,
+  ticketCredentialsInput,
+  unbindInput,
+  weiboLoginOutput,
+} from '@weibo-login/shared';
+import { connectWeibo, unbindWeibo } from '../../modules/weibo-login/weibo-binding.service.ts';
+import { bindWithPassword, createAuthorizeUrl, loginWithWeibo, registerWithWeibo } from '../../modules/weibo-login/weibo-login.service.ts';
+import { authedProcedure, publicProcedure, router, sessionOf } from '../init.ts';
+
+export const weiboRouter = router({
+  /** Public for `login`; a `connect` URL needs a session, which the service checks. */
+  authorizeUrl: publicProcedure
+    .input(authorizeUrlInput)
+    .output(authorizeUrlOutput)
+    .query(async ({ ctx, input }) => createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), input?.intent === 'connect' ? await sessionOf(ctx) : null)),
+
+  login: publicProcedure
+    .input(codeStateInput)
+    .output(weiboLoginOutput)
+    .mutation(({ ctx, input }) => loginWithWeibo(ctx.deps, input, ctx.request)),
+
+  bind: publicProcedure
+    .input(ticketCredentialsInput)
+    .output(signedInSchema)
+    .mutation(({ ctx, input }) => bindWithPassword(ctx.deps, input, ctx.request)),
+
+  register: publicProcedure
+    .input(ticketCredentialsInput)
+    .output(signedInSchema)
+    .mutation(({ ctx, input }) => registerWithWeibo(ctx.deps, input, ctx.request)),
+
+  connect: authedProcedure
+    .input(codeStateInput)
+    .output(connectOutput)
+    .mutation(({ ctx, input }) => connectWeibo(ctx.deps, input, ctx.session, ctx.request)),
+
+  unbind: authedProcedure
+    .input(unbindInput)
+    .output(okOutput)
+    .mutation(({ ctx, input }) => unbindWeibo(ctx.deps, input, ctx.session, ctx.request)),
+});
