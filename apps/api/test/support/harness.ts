@@ -1,0 +1,132 @@
+/**
+ * One API world per suite and dialect: a fresh migrated database, the services wired to a real
+ * Weibo simulator over HTTP, a movable clock, and callers as a given browser or signed-in user.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import pino from 'pino';
+import { openDatabase } from '../../src/db/client.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { AppDeps } from '../../src/deps.ts';
+import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.ts';
+import { createWeiboProvider } from '../../src/oauth/weibo.ts';
+import type { Context } from '../../src/trpc/context.ts';
+import { createCallerFactory } from '../../src/trpc/init.ts';
+import { appRouter } from '../../src/trpc/router.ts';
+import { createTestDatabase, type DialectName } from './databases.ts';
+
+export const REDIRECT_URI = DEMO_APP.redirectUris[0]!;
+export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+/** The lowest cost bcryptjs takes: the rules are the same, the suite is fast. */
+const TEST_BCRYPT_COST = 4;
+const createCaller = createCallerFactory(appRouter);
+
+export interface CallerOptions {
+  browserId?: string | null;
+  token?: string;
+  ip?: string;
+}
+
+export async function startSimulator(): Promise<WeiboSimulator> {
+  const sim = createWeiboSimulator();
+  await sim.listen(0, '127.0.0.1');
+  return sim;
+}
+
+export async function createHarness(dialect: DialectName, sim: WeiboSimulator, options: { weiboTimeoutMs?: number } = {}) {
+  const testDb = await createTestDatabase(dialect);
+  const database = openDatabase(testDb.config);
+  await migrateToLatest(database.db);
+  const clock = { now: Date.now(), advance(ms: number) { this.now += ms; } };
+  const log = pino({ level: 'silent' });
+  const weiboConfig = {
+    clientId: DEMO_APP.clientId,
+    clientSecret: DEMO_APP.clientSecret,
+    redirectUri: REDIRECT_URI,
+    authorizeUrl: `${sim.url}/oauth2/authorize`,
+    apiBase: sim.url,
+    timeoutMs: options.weiboTimeoutMs ?? 2000,
+  };
+  const deps: AppDeps = {
+    db: database.db,
+    jwtSecret: TEST_SECRET,
+    weibo: createWeiboProvider(weiboConfig, log, () => clock.now),
+    hasher: await createBcryptHasher(TEST_BCRYPT_COST),
+    log,
+    now: () => clock.now,
+  };
+
+  const control = async <T>(path: string, body: unknown, method = 'POST'): Promise<T> => {
+    const response = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+
+  const harness = {
+    dialect,
+    deps,
+    db: database.db,
+    sim,
+    clock,
+    weiboConfig,
+    newBrowser: () => randomBytes(32).toString('base64url'),
+
+    caller(options: CallerOptions = {}) {
+      let browserId = options.browserId ?? null;
+      const ctx: Context = {
+        deps,
+        request: { client: { ip: options.ip ?? '203.0.113.7', userAgent: 'vitest' }, browserId },
+        authorization: options.token ? `Bearer ${options.token}` : undefined,
+        ensureBrowserId: () => (browserId ??= randomBytes(32).toString('base64url')),
+        log,
+      };
+      return createCaller(ctx);
+    },
+
+    control,
+    async newWeiboUser(screenName = `测试用户${randomBytes(3).toString('hex')}`): Promise<string> {
+      const user = await control<{ uid: string }>('/users', { screenName });
+      return user.uid;
+    },
+    async mintCode(uid: string): Promise<string> {
+      const { codes } = await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI });
+      return codes[0]!;
+    },
+    /** The whole browser round trip: a state for this browser, a code from Weibo, weibo.login. */
+    async weiboLogin(uid: string, browserId = harness.newBrowser(), redirectTo?: string) {
+      const caller = harness.caller({ browserId });
+      const { state } = await caller.weibo.authorizeUrl(redirectTo ? { redirectTo } : undefined);
+      return caller.weibo.login({ code: await harness.mintCode(uid), state });
+    },
+    async registerAccount(account = `user_${randomBytes(4).toString('hex')}`, password = 'correct horse 1') {
+      const result = await harness.caller().auth.register({ account, password });
+      return { account, password, token: result.session.token, userId: result.user.id };
+    },
+    async count(table: 'users' | 'identities' | 'sessions' | 'bind_tickets' | 'oauth_states' | 'auth_events'): Promise<number> {
+      const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async close() {
+      await deps.weibo.close();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+  return harness;
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** Runs `promise` and returns the reason of the AppError it rejects with. */
+export async function reasonOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason;
+    if (reason) return reason;
+    const code = (error as { code?: string }).code;
+    if (code === 'BAD_REQUEST' && (error as { cause?: { name?: string } }).cause?.name === 'ZodError') return 'INVALID_INPUT';
+    return `not an AppError: ${code ?? String(error)}`;
+  }
+  return 'resolved';
+}

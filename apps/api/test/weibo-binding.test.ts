@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WeiboSimulator } from '@weibo-login/weibo-sim';
+import { handleRevocationHint } from '../src/modules/weibo-login/weibo-binding.service.ts';
+import { DIALECTS } from './support/databases.ts';
+import { createHarness, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+
+let sim: WeiboSimulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+describe.each(DIALECTS)('connect, unbind and revocation on %s', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(dialect, sim);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function connect(token: string, uid: string, browserId = h.newBrowser()) {
+    const caller = h.caller({ browserId, token });
+    const { url, state } = await caller.weibo.authorizeUrl({ intent: 'connect' });
+    expect(new URL(url).searchParams.get('forcelogin')).toBe('true');
+    return caller.weibo.connect({ code: await h.mintCode(uid), state });
+  }
+
+  it('connects Weibo to the signed-in account without a password, then signs in with it', async () => {
+    const account = await h.registerAccount();
+    const uid = await h.newWeiboUser('连接者');
+    const { identity } = await connect(account.token, uid);
+    expect(identity).toMatchObject({ provider: 'weibo', uid, screenName: '连接者' });
+    const login = await h.weiboLogin(uid);
+    expect(login.status === 'signed_in' && login.user.id).toBe(account.userId);
+    // Connecting the same Weibo again is harmless.
+    expect((await connect(account.token, uid)).identity.uid).toBe(uid);
+  });
+
+  it('needs a session for a connect URL, and a connect state of this very account', async () => {
+    expect(await reasonOf(h.caller({ browserId: h.newBrowser() }).weibo.authorizeUrl({ intent: 'connect' }))).toBe('UNAUTHENTICATED');
+    const alice = await h.registerAccount();
+    const bob = await h.registerAccount();
+    const uid = await h.newWeiboUser();
+    const browser = h.newBrowser();
+    const { state } = await h.caller({ browserId: browser, token: alice.token }).weibo.authorizeUrl({ intent: 'connect' });
+    expect(await reasonOf(h.caller({ browserId: browser, token: bob.token }).weibo.connect({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    const loginState = await h.caller({ browserId: browser }).weibo.authorizeUrl();
+    expect(await reasonOf(h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state: loginState.state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: browser }).weibo.connect({ code: await h.mintCode(uid), state }))).toBe('UNAUTHENTICATED');
+    expect((await h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state })).identity.uid).toBe(uid);
+  });
+
+  it('refuses to connect a Weibo bound elsewhere, or a second Weibo', async () => {
+    const alice = await h.registerAccount();
+    const bob = await h.registerAccount();
+    const uid = await h.newWeiboUser();
+    await connect(alice.token, uid);
+    expect(await reasonOf(connect(bob.token, uid))).toBe('WEIBO_ALREADY_BOUND');
+    expect(await reasonOf(connect(alice.token, await h.newWeiboUser()))).toBe('ACCOUNT_ALREADY_BOUND');
+  });
+
+  it('unbinds only with the right password, and records it', async () => {
+    const account = await h.registerAccount();
+    const uid = await h.newWeiboUser();
+    await connect(account.token, uid);
+    const me = h.caller({ token: account.token, ip: '192.0.2.50' });
+    expect(await reasonOf(me.weibo.unbind({ password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
+    expect((await me.auth.me()).identities).toHaveLength(1);
+    expect(await me.weibo.unbind({ password: account.password })).toEqual({ ok: true });
+    expect((await me.auth.me()).identities).toEqual([]);
+    expect((await h.weiboLogin(uid)).status).toBe('bind_required');
+    const kinds = (await me.auth.activity()).events.map((e) => e.kind);
+    expect(kinds.slice(0, 3)).toEqual(['weibo_unbound', 'password_failed', 'weibo_bound']);
+  });
+
+  it('treats the cancel-authorization callback as a hint, removing a binding only when Weibo confirms', async () => {
+    const account = await h.registerAccount();
+    const uid = await h.newWeiboUser();
+    await connect(account.token, uid);
+    const source = h.weiboConfig.clientId;
+
+    expect(await handleRevocationHint(h.deps, { source: 'someone-else', uid })).toBe('ignored');
+    // Forged: the token is still alive at Weibo, so nothing changes.
+    expect(await handleRevocationHint(h.deps, { source, uid })).toBe('kept');
+    expect((await h.caller({ token: account.token }).auth.me()).identities).toHaveLength(1);
+
+    await h.control('/tokens/revoke', { uid });
+    expect(await handleRevocationHint(h.deps, { source, uid })).toBe('removed');
+    expect((await h.caller({ token: account.token }).auth.me()).identities).toEqual([]);
+    expect((await h.caller({ token: account.token }).auth.activity()).events[0]!.kind).toBe('weibo_revoked');
+  });
+
+  it('keeps the binding when Weibo cannot be asked', async () => {
+    const account = await h.registerAccount();
+    const uid = await h.newWeiboUser();
+    await connect(account.token, uid);
+    await h.control('/tokens/revoke', { uid });
+    await h.control('/faults', { endpoint: 'get_token_info', mode: '502', times: 1 });
+    expect(await handleRevocationHint(h.deps, { source: h.weiboConfig.clientId, uid })).toBe('kept');
+    expect((await h.caller({ token: account.token }).auth.me()).identities).toHaveLength(1);
+  });
+});

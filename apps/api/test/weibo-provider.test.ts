@@ -1,0 +1,99 @@
+/** The Weibo client (src/oauth/weibo.ts) against the simulator over HTTP: no mocked fetch. */
+import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIMULATOR_DEFAULTS } from '../src/config.ts';
+import type { OAuthProvider } from '../src/oauth/provider.ts';
+import { createWeiboProvider, type WeiboConfig } from '../src/oauth/weibo.ts';
+import { reasonOf } from './support/harness.ts';
+
+let sim: WeiboSimulator;
+let config: WeiboConfig;
+let weibo: OAuthProvider;
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  sim = createWeiboSimulator();
+  await sim.listen(0, '127.0.0.1');
+  config = {
+    clientId: DEMO_APP.clientId,
+    clientSecret: DEMO_APP.clientSecret,
+    redirectUri: DEMO_APP.redirectUris[0]!,
+    authorizeUrl: `${sim.url}/oauth2/authorize`,
+    apiBase: sim.url,
+    timeoutMs: 1000,
+  };
+  weibo = createWeiboProvider(config, log);
+});
+afterAll(async () => {
+  await weibo.close();
+  await sim.close();
+});
+
+async function control<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${sim.url}/__sim${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return (await response.json()) as T;
+}
+const newUser = async (screenName: string) => (await control<{ uid: string }>('/users', { screenName })).uid;
+const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: config.redirectUri })).codes[0]!;
+
+describe('Weibo provider', () => {
+  it('matches the simulator demo app that `pnpm dev` uses by default', () => {
+    expect(SIMULATOR_DEFAULTS.clientId).toBe(DEMO_APP.clientId);
+    expect(SIMULATOR_DEFAULTS.clientSecret).toBe(DEMO_APP.clientSecret);
+    expect(DEMO_APP.redirectUris).toContain('http://127.0.0.1:5173/weibo');
+  });
+
+  it('exchanges a code for the uid as a string and an expiry from expires_in', async () => {
+    const uid = await newUser('换码');
+    const before = Date.now();
+    const token = await weibo.exchangeCode(await mint(uid));
+    expect(token.uid).toBe(uid);
+    expect(token.accessToken).toMatch(/^2\.00/);
+    expect(token.expiresAt).toBeGreaterThanOrEqual(before + 86_400_000 - 5000);
+  });
+
+  it('fetches the profile by uid with an https-or-http avatar, preferring the largest', async () => {
+    const uid = await newUser('头像');
+    const profile = await weibo.fetchProfile(await weibo.exchangeCode(await mint(uid)));
+    expect(profile).toMatchObject({ uid, screenName: '头像' });
+    expect(profile.avatarUrl).toMatch(/^https?:\/\//);
+  });
+
+  it('maps a spent code to WEIBO_CODE_INVALID after exactly one exchange attempt each', async () => {
+    const code = await mint(await newUser('一次'));
+    await weibo.exchangeCode(code);
+    const stats = async () => JSON.stringify(await control('/stats'));
+    const before = await stats();
+    expect(await reasonOf(weibo.exchangeCode(code))).toBe('WEIBO_CODE_INVALID');
+    expect(await stats()).not.toBe(before);
+  });
+
+  it('treats a wrong client secret (invalid_client) as WEIBO_UNAVAILABLE', async () => {
+    const wrong = createWeiboProvider({ ...config, clientSecret: 'not-the-secret' }, log);
+    expect(await reasonOf(wrong.exchangeCode(await mint(await newUser('错密钥'))))).toBe('WEIBO_UNAVAILABLE');
+    await wrong.close();
+  });
+
+  it('asks get_token_info whether a token is alive, dead or unknown', async () => {
+    const uid = await newUser('令牌');
+    const token = await weibo.exchangeCode(await mint(uid));
+    expect(await weibo.tokenStatus(token.accessToken)).toBe('alive');
+    await weibo.revoke(token.accessToken);
+    expect(await weibo.tokenStatus(token.accessToken)).toBe('dead');
+    expect(await weibo.tokenStatus('2.00unknowntoken')).toBe('dead');
+    const other = await weibo.exchangeCode(await mint(uid));
+    await control('/tokens/expire', { uid });
+    expect(await weibo.tokenStatus(other.accessToken)).toBe('dead');
+    await control('/faults', { endpoint: 'get_token_info', mode: '500', times: 1 });
+    expect(await weibo.tokenStatus(other.accessToken)).toBe('unknown');
+  });
+
+  it('builds the authorize URL, with forcelogin only when asked', () => {
+    const plain = new URL(weibo.authorizeUrl({ state: 's1', forceLogin: false }));
+    expect(plain.searchParams.get('forcelogin')).toBeNull();
+    expect(new URL(weibo.authorizeUrl({ state: 's1', forceLogin: true })).searchParams.get('forcelogin')).toBe('true');
+    expect(weibo.isOwnApp(DEMO_APP.clientId)).toBe(true);
+    expect(weibo.isOwnApp('123')).toBe(false);
+  });
+});
