@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP } from '../src/modules/passwords/password-limiter.ts';
 import { DIALECTS } from './support/databases.ts';
-import { createHarness, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+import { createHarness, errorOf, type Harness, reasonOf, startSimulator } from './support/harness.ts';
 
 let sim: WeiboSimulator;
 beforeAll(async () => {
@@ -59,8 +59,8 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
 
   it('gives unknown accounts and wrong passwords the same answer', async () => {
     const account = await h.registerAccount();
-    const wrong = await h.caller({ ip: '192.0.2.10' }).auth.login({ account: account.account, password: 'not the password' }).catch((e) => e);
-    const unknown = await h.caller({ ip: '192.0.2.11' }).auth.login({ account: 'no_such_user', password: 'not the password' }).catch((e) => e);
+    const wrong = await errorOf(h.caller({ ip: '192.0.2.10' }).auth.login({ account: account.account, password: 'not the password' }));
+    const unknown = await errorOf(h.caller({ ip: '192.0.2.11' }).auth.login({ account: 'no_such_user', password: 'not the password' }));
     expect(wrong.reason).toBe('BAD_CREDENTIALS');
     expect(unknown.reason).toBe('BAD_CREDENTIALS');
     expect(unknown.message).toBe(wrong.message);
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) {
       expect(await reasonOf(h.caller({ ip: `192.0.2.${100 + i}` }).auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
     }
-    const locked = await h.caller({ ip: '192.0.2.200' }).auth.login({ account: account.account, password: account.password }).catch((e) => e);
+    const locked = await errorOf(h.caller({ ip: '192.0.2.200' }).auth.login({ account: account.account, password: account.password }));
     expect(locked.reason).toBe('TOO_MANY_ATTEMPTS');
     expect(locked.details.retryAfterSeconds).toBeGreaterThan(0);
     expect(locked.details.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);

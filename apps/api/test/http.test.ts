@@ -114,7 +114,7 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
       ['/trpc/weibo.bind', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: { $ne: 1 }, account: ['a'], password: 1 }) }],
       ['/trpc/auth.me', { method: 'GET', headers: { authorization: 'Bearer ' + 'x'.repeat(5000) } }],
       ['/trpc/auth.me', { method: 'GET', headers: { authorization: 'Basic abc' } }],
-      ['/trpc/auth.register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'proto_pollute', password: 'password-123', __proto__: { admin: true } }) }],
+      ['/trpc/auth.register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"account":"proto_pollute","password":"password-123","__proto__":{"admin":true}}' }],
     ];
     for (const [path, init] of cases) {
       const response = await fetch(`${base}${path}`, init);

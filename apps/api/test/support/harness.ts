@@ -12,6 +12,7 @@ import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.
 import { createWeiboProvider } from '../../src/oauth/weibo.ts';
 import type { Context } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
+import { AppError } from '../../src/errors.ts';
 import { appRouter } from '../../src/trpc/router.ts';
 import { createTestDatabase, type DialectName } from './databases.ts';
 
@@ -57,7 +58,8 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
   };
 
   const control = async <T>(path: string, body: unknown, method = 'POST'): Promise<T> => {
-    const response = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const response = await fetch(`${sim.url}/__sim${path}`, init);
     if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
@@ -93,13 +95,13 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       return codes[0]!;
     },
     /** The whole browser round trip: a state for this browser, a code from Weibo, weibo.login. */
-    async weiboLogin(uid: string, browserId = harness.newBrowser(), redirectTo?: string) {
-      const caller = harness.caller({ browserId });
+    async weiboLogin(uid: string, browserId: string = randomBytes(32).toString('base64url'), redirectTo?: string) {
+      const caller = this.caller({ browserId });
       const { state } = await caller.weibo.authorizeUrl(redirectTo ? { redirectTo } : undefined);
-      return caller.weibo.login({ code: await harness.mintCode(uid), state });
+      return caller.weibo.login({ code: await this.mintCode(uid), state });
     },
     async registerAccount(account = `user_${randomBytes(4).toString('hex')}`, password = 'correct horse 1') {
-      const result = await harness.caller().auth.register({ account, password });
+      const result = await this.caller().auth.register({ account, password });
       return { account, password, token: result.session.token, userId: result.user.id };
     },
     async count(table: 'users' | 'identities' | 'sessions' | 'bind_tickets' | 'oauth_states' | 'auth_events'): Promise<number> {
@@ -116,6 +118,17 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
 }
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** The AppError a call rejects with; a call that succeeds fails the test. */
+export async function errorOf(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
 
 /** Runs `promise` and returns the reason of the AppError it rejects with. */
 export async function reasonOf(promise: Promise<unknown>): Promise<string> {
