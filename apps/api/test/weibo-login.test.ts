@@ -117,6 +117,26 @@ describe.each(DIALECTS)('Weibo login on %s', (dialect) => {
     expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: late.state }))).toBe('STATE_INVALID');
   });
 
+  it('lets only one of two simultaneous logins with one state through', async () => {
+    const uid = await h.newWeiboUser();
+    const browser = h.newBrowser();
+    const { state } = await h.caller({ browserId: browser }).weibo.authorizeUrl();
+    const [codeA, codeB] = [await h.mintCode(uid), await h.mintCode(uid)];
+    const reasons = await Promise.all([codeA, codeB].map((code) => reasonOf(h.caller({ browserId: browser }).weibo.login({ code, state }))));
+    expect(reasons.sort()).toEqual(['STATE_INVALID', 'resolved']);
+  });
+
+  it('spends a ticket once even when two registrations race with it', async () => {
+    const uid = await h.newWeiboUser();
+    const login = await h.weiboLogin(uid);
+    if (login.status !== 'bind_required') throw new Error('expected bind_required');
+    const reasons = await Promise.all(
+      ['a', 'b'].map((suffix) => reasonOf(h.caller().weibo.register({ ticket: login.ticket, account: `twice_${suffix}_${uid}`, password: 'password-123' }))),
+    );
+    expect(reasons.sort()).toEqual(['TICKET_INVALID', 'resolved']);
+    expect(await h.db.selectFrom('users').where('account', 'like', `twice_%_${uid}`).select('id').execute()).toHaveLength(1);
+  });
+
   it('checks the state before spending the code at Weibo', async () => {
     const uid = await h.newWeiboUser();
     const code = await h.mintCode(uid);
