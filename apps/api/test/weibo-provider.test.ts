@@ -1,5 +1,7 @@
 /** The Weibo client (src/oauth/weibo.ts) against the simulator over HTTP: no mocked fetch. */
 import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_DEFAULTS } from '../src/config.ts';
@@ -95,5 +97,24 @@ describe('Weibo provider', () => {
     expect(new URL(weibo.authorizeUrl({ state: 's1', forceLogin: true })).searchParams.get('forcelogin')).toBe('true');
     expect(weibo.isOwnApp(DEMO_APP.clientId)).toBe(true);
     expect(weibo.isOwnApp('123')).toBe(false);
+  });
+
+  it('maps access_denied (21330, e.g. a scope the user refused) to WEIBO_DENIED', async () => {
+    // The simulator has no way to refuse users/show with 21330, so this one answer comes from a
+    // bare server speaking Weibo's error shape (reference §4, ASPNET-355).
+    const server = createServer((_request, response) => {
+      response.writeHead(403, { 'content-type': 'application/json;charset=UTF-8' });
+      response.end(JSON.stringify({ error: 'access_denied', error_code: 21330, request: '/2/users/show.json' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const refusing = createWeiboProvider({ ...config, apiBase: `http://127.0.0.1:${port}` }, log);
+    try {
+      expect(await reasonOf(refusing.fetchProfile({ uid: '1', accessToken: 't', expiresAt: Date.now() + 1000 }))).toBe('WEIBO_DENIED');
+      expect(await reasonOf(refusing.exchangeCode('c'.repeat(32)))).toBe('WEIBO_DENIED');
+    } finally {
+      await refusing.close();
+      server.close();
+    }
   });
 });
