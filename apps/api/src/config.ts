@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { WeiboConfig } from './oauth/weibo.ts';
 
 /** Used only outside production; the production start refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -28,15 +29,7 @@ export interface Config {
   port: number;
   database: DatabaseConfig;
   jwtSecret: string;
-  weibo: {
-    clientId: string;
-    clientSecret: string;
-    redirectUri: string;
-    authorizeUrl: string;
-    apiBase: string;
-    timeoutMs: number;
-    usingSimulator: boolean;
-  };
+  weibo: WeiboConfig & { usingSimulator: boolean };
   bcryptCost: number;
   trustProxy: boolean | number | string;
   corsOrigins: string[];

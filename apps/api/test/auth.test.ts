@@ -1,25 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WeiboSimulator } from '@weibo-login/weibo-sim';
+import { expect, it } from 'vitest';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP } from '../src/modules/passwords/password-limiter.ts';
-import { DIALECTS } from './support/databases.ts';
-import { createHarness, errorOf, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+import { describeOnEachDatabase, errorOf, reasonOf } from './support/harness.ts';
 
-let sim: WeiboSimulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-
-describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness(dialect, sim);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+describeOnEachDatabase('accounts and sessions', (h) => {
 
   it('registers, signs in and describes the account', async () => {
     const result = await h.caller().auth.register({ account: 'Alice.Liu', password: 'correct horse 1' });

@@ -1,25 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WeiboSimulator } from '@weibo-login/weibo-sim';
+import { expect, it } from 'vitest';
 import { handleRevocationHint } from '../src/modules/weibo-login/weibo-binding.service.ts';
-import { DIALECTS } from './support/databases.ts';
-import { createHarness, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
-let sim: WeiboSimulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-
-describe.each(DIALECTS)('connect, unbind and revocation on %s', (dialect) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness(dialect, sim);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+describeOnEachDatabase('connect, unbind and revocation', (h) => {
 
   async function connect(token: string, uid: string, browserId = h.newBrowser()) {
     const caller = h.caller({ browserId, token });

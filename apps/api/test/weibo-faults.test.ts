@@ -3,31 +3,14 @@
  * within the timeout (plus a margin for a loaded machine), nothing is written, and the next
  * clean login works.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WeiboSimulator } from '@weibo-login/weibo-sim';
-import { DIALECTS } from './support/databases.ts';
-import { createHarness, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+import { afterEach, expect, it } from 'vitest';
+import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
 const TIMEOUT_MS = 600;
 const MARGIN_MS = 2000;
 const MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop'] as const;
 
-let sim: WeiboSimulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-
-describe.each(DIALECTS)('Weibo faults on %s', (dialect) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness(dialect, sim, { weiboTimeoutMs: TIMEOUT_MS });
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+describeOnEachDatabase('Weibo faults', (h) => {
   afterEach(async () => {
     await h.control('/faults', undefined, 'DELETE');
   });
@@ -68,4 +51,4 @@ describe.each(DIALECTS)('Weibo faults on %s', (dialect) => {
     const again = await h.weiboLogin(uid);
     expect(again.status === 'signed_in' && again.user).toEqual(registered.user);
   });
-});
+}, { weiboTimeoutMs: TIMEOUT_MS });

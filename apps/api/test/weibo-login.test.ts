@@ -1,24 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WeiboSimulator } from '@weibo-login/weibo-sim';
-import { DIALECTS } from './support/databases.ts';
-import { createHarness, type Harness, reasonOf, startSimulator } from './support/harness.ts';
+import { expect, it } from 'vitest';
+import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
-let sim: WeiboSimulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-
-describe.each(DIALECTS)('Weibo login on %s', (dialect) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness(dialect, sim);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+describeOnEachDatabase('Weibo login', (h) => {
 
   it('builds the authorize URL with a fresh 256-bit state and the registered redirect_uri', async () => {
     const { url, state } = await h.caller({ browserId: h.newBrowser() }).weibo.authorizeUrl({ redirectTo: '/settings' });

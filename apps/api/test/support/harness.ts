@@ -14,7 +14,8 @@ import type { Context } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
 import { AppError } from '../../src/errors.ts';
 import { appRouter } from '../../src/trpc/router.ts';
-import { createTestDatabase, type DialectName } from './databases.ts';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createTestDatabase, DIALECTS, type DialectName } from './databases.ts';
 
 export const REDIRECT_URI = DEMO_APP.redirectUris[0]!;
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -142,4 +143,29 @@ export async function reasonOf(promise: Promise<unknown>): Promise<string> {
     return `not an AppError: ${code ?? String(error)}`;
   }
   return 'resolved';
+}
+
+/**
+ * Declares a suite that runs once per database (SQLite, and MySQL where it answers) against one
+ * simulator. `h` stands for the current database's harness: it is built in beforeAll, so the
+ * tests reach it through a forwarding proxy rather than a variable they would have to re-read.
+ */
+export function describeOnEachDatabase(title: string, body: (h: Harness) => void, options: { weiboTimeoutMs?: number } = {}): void {
+  let sim: WeiboSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  describe.each(DIALECTS)(`${title} on %s`, (dialect) => {
+    let current: Harness | undefined;
+    beforeAll(async () => {
+      current = await createHarness(dialect, sim, options);
+    });
+    afterAll(async () => {
+      await current?.close();
+    });
+    body(new Proxy({} as Harness, { get: (_target, key) => Reflect.get(current!, key) }));
+  });
 }
