@@ -1,0 +1,139 @@
+/**
+ * Starts, once for the browser suite, what a user of `pnpm start` talks to: the Weibo simulator,
+ * the API on a fresh SQLite database in a temporary folder, and this app built with `vite build`
+ * and served by the API from its own origin (history fallback, CSP and all).
+ * Without /usr/bin/chromium the suite is skipped with one line, unless REQUIRE_BROWSER=1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import type { TestProject } from 'vitest/node';
+import { createWeiboSimulator, DEMO_APP } from '@weibo-login/weibo-sim';
+import { CHROMIUM_PATH } from './browser.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Why the suite is skipped, or '' when the browser is there. */
+    skipReason: string;
+    baseUrl: string;
+    simUrl: string;
+  }
+}
+
+const WEB_ROOT = path.resolve(import.meta.dirname, '..');
+const API_MAIN = path.resolve(WEB_ROOT, '../api/src/main.ts');
+const STARTUP_TIMEOUT_MS = 60_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, api: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (api.exitCode !== null) throw new Error(`the API exited with ${api.exitCode}:\n${output()}`);
+    const healthy = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return;
+    // Polling a server that is starting: there is no event to wait for from outside the process.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the API did not answer ${url} within ${STARTUP_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+/** `vite build` as `pnpm build` runs it. Vitest sets NODE_ENV=test, which would make Vite bundle
+ * the development builds of Vue and friends; the production bundle is the one to test. */
+async function buildWeb(outDir: string): Promise<void> {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: WEB_ROOT, configFile: path.join(WEB_ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    if (process.env.REQUIRE_BROWSER === '1') {
+      throw new Error(`browser suite cannot run (REQUIRE_BROWSER=1): no Chromium at ${CHROMIUM_PATH}; apt-get install -y chromium`);
+    }
+    const line = `browser suite skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium; REQUIRE_BROWSER=1 makes this a failure)`;
+    console.log(line);
+    project.provide('skipReason', line);
+    project.provide('baseUrl', '');
+    project.provide('simUrl', '');
+    return async () => {};
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weibo-login-e2e-'));
+  const webDist = path.join(tmp, 'web');
+  await buildWeb(webDist);
+
+  const apiPort = await freePort();
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const simulator = createWeiboSimulator({
+    apps: [{ ...DEMO_APP, redirectUris: [`${baseUrl}/weibo`] }],
+  });
+  const simUrl = await simulator.listen(0, '127.0.0.1');
+
+  let output = '';
+  const api = spawn(process.execPath, [API_MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      DATABASE_URL: `sqlite:${path.join(tmp, 'e2e.sqlite')}`,
+      JWT_SECRET: 'e2e-secret-0123456789abcdef-0123456789abcdef',
+      WEIBO_CLIENT_ID: DEMO_APP.clientId,
+      WEIBO_CLIENT_SECRET: DEMO_APP.clientSecret,
+      WEIBO_AUTHORIZE_URL: `${simUrl}/oauth2/authorize`,
+      WEIBO_API_BASE: simUrl,
+      WEIBO_REDIRECT_URI: `${baseUrl}/weibo`,
+      WEB_DIST: webDist,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  api.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const stop = async () => {
+    if (api.exitCode === null) {
+      const exited = new Promise((resolve) => api.once('exit', resolve));
+      api.kill('SIGTERM');
+      await exited;
+    }
+    await simulator.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(`${baseUrl}/api/healthz`, api, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  project.provide('skipReason', '');
+  project.provide('baseUrl', baseUrl);
+  project.provide('simUrl', simUrl);
+  return async () => {
+    await stop();
+    if (output.trim()) console.log(`API output during the browser suite:\n${output}`);
+  };
+}

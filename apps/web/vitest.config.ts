@@ -1,0 +1,17 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import viteConfig from './vite.config.ts';
+import { reporters } from '../../vitest.reporters.ts';
+
+/** Component tests: views and components in happy-dom, the API replaced at src/lib/load-api.ts. */
+export default defineConfig((env) =>
+  mergeConfig(viteConfig(env), {
+    test: {
+      name: 'web',
+      environment: 'happy-dom',
+      include: ['test/**/*.test.ts'],
+      setupFiles: ['test/setup.ts'],
+      reporters: reporters('web'),
+      restoreMocks: true,
+    },
+  }),
+);
