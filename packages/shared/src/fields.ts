@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isInAppPath } from './paths.ts';
 
 /** Accounts: 3–32 letters (any script), digits, `_`, `.`, `-`; NFC-normalised so that the same
  * name typed on two keyboards is one account. */
@@ -25,15 +26,8 @@ export const passwordSchema = z
   .refine((s) => utf8Length(s) >= PASSWORD_MIN_BYTES, `Password: at least ${PASSWORD_MIN_BYTES} bytes`)
   .refine((s) => utf8Length(s) <= PASSWORD_MAX_BYTES, `Password: at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`);
 
-/** An in-app path: one leading `/`, not `//` or `/\` (which browsers treat as another host),
- * no scheme, no control characters. Anything else is refused, not repaired. */
-export const redirectToSchema = z
-  .string()
-  .max(512)
-  .refine(
-    (s) => /^\/(?![/\\])[^\s\\]*$/.test(s) && !/%2f|%5c/i.test(s.slice(0, 4)) && !/[\u0000-\u001f\u007f]/.test(s),
-    'redirectTo must be a path inside this app, starting with a single "/"',
-  );
+/** See paths.ts: the rule lives there so that code without zod can apply it too. */
+export const redirectToSchema = z.string().refine(isInAppPath, 'redirectTo must be a path inside this app, starting with a single "/"');
 
 /** Opaque strings the client only hands back; bounded so nothing huge reaches a query. */
 const opaque = (max: number) => z.string().min(1).max(max);

@@ -1,3 +1,4 @@
+export * from './paths.ts';
 export * from './reasons.ts';
 export * from './fields.ts';
 export * from './dto.ts';
