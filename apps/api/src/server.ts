@@ -7,14 +7,13 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
-import fastifyStatic from '@fastify/static';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerApiRoutes } from './http-routes.ts';
+import { securityHeaders } from './security-headers.ts';
 import { createFastifyContext } from './trpc/context.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 
@@ -44,7 +43,7 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true });
-  await app.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -62,6 +61,10 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     frameguard: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
@@ -72,6 +75,15 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'unexpected error');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  // tRPC answers with a fetch Response, which Fastify would stream out in chunks. Its JSON answers
+  // are small: send them whole, with a content-length, in one write. Streams (jsonl, SSE) stay streams.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (!(payload instanceof Response) || !payload.headers.get('content-type')?.startsWith('application/json')) return done(null, payload);
+    reply.code(payload.status);
+    payload.headers.forEach((value, name) => void reply.header(name, value));
+    payload.text().then((text) => done(null, text), done);
   });
 
   registerApiRoutes(app, deps);
@@ -96,11 +108,14 @@ const trustHops = (hops: number) => (_address: string, hop: number) => hop < hop
 async function serveWebApp(app: FastifyInstance, webDist: string): Promise<void> {
   const index = path.join(webDist, 'index.html');
   const hasWeb = fs.existsSync(index);
-  if (hasWeb) await app.register(fastifyStatic, { root: webDist, index: false, wildcard: false, maxAge: '1h' });
+  // Loaded only when there is a web app to serve: it is not needed by the API alone.
+  if (hasWeb) await app.register((await import('@fastify/static')).default, { root: webDist, index: false, wildcard: false, maxAge: '1h' });
   app.setNotFoundHandler((request, reply) => {
     const url = request.url;
     if (hasWeb && request.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/trpc/') && !path.extname(url.split('?')[0]!)) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      // The shell must be revalidated (it names the current hashed assets); cacheControl: false keeps
+      // the static plugin's maxAge from replacing this header.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     }
     return reply.code(404).send({ error: 'not found' });
   });

@@ -3,10 +3,23 @@
  * a ticket is never accepted as a session or the other way round; `alg: none` and other
  * algorithms are refused by pinning the algorithm on verify.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 const ISSUER = 'weibo-login';
 export type TokenAudience = 'session' | 'weibo-bind';
+
+/** jsonwebtoken turns a string secret into a key on every call (trying it as a PEM private key
+ * first, which throws): make the key once per secret. */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 export interface TokenClaims {
   subject: string;
@@ -14,7 +27,7 @@ export interface TokenClaims {
 }
 
 export function signToken(secret: string, audience: TokenAudience, claims: TokenClaims, expiresAt: number, now: number): string {
-  return jwt.sign({ iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000) }, secret, {
+  return jwt.sign({ iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000) }, keyOf(secret), {
     algorithm: 'HS256',
     audience,
     issuer: ISSUER,
@@ -26,7 +39,7 @@ export function signToken(secret: string, audience: TokenAudience, claims: Token
 /** The claims of a valid, unexpired token of that audience, or null for anything else. */
 export function verifyToken(secret: string, audience: TokenAudience, token: string, now: number): TokenClaims | null {
   try {
-    const payload = jwt.verify(token, secret, {
+    const payload = jwt.verify(token, keyOf(secret), {
       algorithms: ['HS256'],
       audience,
       issuer: ISSUER,

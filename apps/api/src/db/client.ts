@@ -1,9 +1,10 @@
 /** Opens the database DATABASE_URL names: MySQL through a mysql2 pool, or an embedded SQLite file. */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
-import { createPool } from 'mysql2';
+import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, SqliteDialect, type SqliteDatabase } from 'kysely';
+import type { Pool, PoolConnection, QueryValues } from 'mysql2';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
 
@@ -15,8 +16,12 @@ export interface DatabaseClient {
   close(): Promise<void>;
 }
 
+/** mysql2 is loaded only when MySQL is used: it is a sixth of the API's start-up on SQLite. */
+const requireDriver = createRequire(import.meta.url);
+
 export function openDatabase(config: DatabaseConfig, options: { poolSize?: number } = {}): DatabaseClient {
   if (config.kind === 'mysql') {
+    const { createPool } = requireDriver('mysql2') as typeof import('mysql2');
     const pool = createPool({
       uri: config.url,
       connectionLimit: options.poolSize ?? 10,
@@ -25,7 +30,7 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
       enableKeepAlive: true,
       charset: 'utf8mb4',
     });
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool) }) });
     return { db, dialect: 'mysql', close: () => db.destroy() };
   }
   if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -34,6 +39,67 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3's prepare costs more than running most of
+ * our queries: keep the prepared statements (the app's SQL is a small fixed set; the bound only
+ * matters for SQL that varies). Sharing a statement is safe because nothing streams rows.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => void sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Our queries are single-row lookups and writes: far below this even on a loaded server. */
+const QUERY_TIMEOUT_MS = 5000;
+
+/**
+ * Every MySQL query ends within QUERY_TIMEOUT_MS. A server that stops answering without closing
+ * its sockets (frozen, partitioned) would otherwise hold each request forever: connectTimeout
+ * covers only new connections. A connection whose query timed out is out of step with the server
+ * and is dropped, so the transaction's rollback fails at once and the pool opens a fresh one.
+ */
+function withQueryTimeout(pool: Pool): MysqlPool {
+  const bounded = new WeakMap<PoolConnection, MysqlPoolConnection>();
+  const wrap = (connection: PoolConnection): MysqlPoolConnection => {
+    let wrapped = bounded.get(connection);
+    if (!wrapped) {
+      wrapped = {
+        config: connection.config,
+        get threadId() {
+          return connection.threadId;
+        },
+        connect: (callback) => connection.connect(callback),
+        destroy: () => connection.destroy(),
+        release: () => connection.release(),
+        query: (sql: string, values: QueryValues, callback?: (error: unknown, result: never) => void) =>
+          connection.query({ sql, values, timeout: QUERY_TIMEOUT_MS }, (error: unknown, result: unknown) => {
+            if ((error as { code?: string } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+            callback?.(error, result as never);
+          }),
+      };
+      bounded.set(connection, wrapped);
+    }
+    return wrapped;
+  };
+  return {
+    getConnection: (callback) => pool.getConnection((error, connection) => callback(error, error ? (connection as never) : wrap(connection))),
+    end: (callback) => pool.end(callback),
+  };
 }

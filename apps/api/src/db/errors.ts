@@ -14,6 +14,8 @@ interface DriverError {
   code?: string;
   errno?: number;
   message?: string;
+  /** mysql2: the connection is broken (lost, or already closed when a rollback is tried on it). */
+  fatal?: boolean;
 }
 
 function asDriverError(error: unknown): DriverError | null {
@@ -63,5 +65,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = asDriverError(error);
   if (!e) return false;
   if (e.code && CONNECTION_ERRORS.has(e.code)) return true;
+  if (e.fatal === true) return true;
   return e.errno === 2002 || e.errno === 2003 || e.errno === 2013 || /connect ETIMEDOUT|Connection lost|Pool is closed/i.test(e.message ?? '');
 }

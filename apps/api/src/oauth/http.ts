@@ -3,7 +3,13 @@
  * within the timeout, whatever the far end does (hang, drip, garbage); bodies are read up to a
  * cap; the answer is parsed as JSON whatever its Content-Type says.
  */
-import { Agent, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+/** undici is loaded on the first call: the API's other routes never need it, and it is a tenth of
+ * the process's start-up. */
+const loadUndici = (): Promise<Undici> => (undici ??= import('undici'));
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -17,44 +23,63 @@ export interface ProviderHttp {
 }
 
 export function createProviderHttp(timeoutMs: number): ProviderHttp {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+  let agent: Agent | undefined;
+  let closed = false;
   return {
     async call(url, init) {
-      const signal = AbortSignal.timeout(timeoutMs);
+      // One deadline for the whole call, however the far end spreads its bytes; cleared at once
+      // when the call ends rather than left for the timer (AbortSignal.timeout) to collect.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), timeoutMs);
       let status: number | undefined;
       try {
+        const { Agent, request } = await loadUndici();
+        if (closed) throw new Error('closed');
+        agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
         const response = await request(url, {
           method: init.method,
           dispatcher: agent,
-          signal,
-          headers: {
-            accept: 'application/json',
-            ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-            ...init.headers,
-          },
+          signal: deadline.signal,
+          headers: init.form ? { ...FORM_HEADERS, ...init.headers } : { ...JSON_HEADERS, ...init.headers },
           body: init.form ? new URLSearchParams(init.form).toString() : undefined,
         });
         status = response.statusCode;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of response.body) {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            response.body.destroy();
-            return { ok: false, failure: 'too_large', status };
-          }
-          chunks.push(chunk as Buffer);
-        }
-        const text = Buffer.concat(chunks).toString('utf8');
+        const text = await readCapped(response.body);
+        if (text === null) return { ok: false, failure: 'too_large', status };
         try {
           return { ok: true, status, json: JSON.parse(text) };
         } catch {
           return { ok: false, failure: 'not_json', status };
         }
       } catch {
-        return { ok: false, failure: signal.aborted ? 'timeout' : 'network', ...(status === undefined ? {} : { status }) };
+        return { ok: false, failure: deadline.signal.aborted ? 'timeout' : 'network', ...(status === undefined ? {} : { status }) };
+      } finally {
+        clearTimeout(timer);
       }
     },
-    close: () => agent.close(),
+    async close() {
+      closed = true;
+      await agent?.close();
+    },
   };
+}
+
+const JSON_HEADERS = { accept: 'application/json' };
+const FORM_HEADERS = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+
+/** The body as text, or null once it grows past the cap (the rest is not read). Plain 'data'
+ * events: an async iterator would cost a promise per chunk on every call to the provider. */
+function readCapped(body: Dispatcher.ResponseData['body']): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      body.destroy();
+      resolve(null);
+    });
+    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    body.on('error', reject);
+  });
 }

@@ -13,6 +13,9 @@ export const BROWSER_COOKIE = 'wl_browser';
 const BROWSER_COOKIE_MAX_AGE_S = 24 * 60 * 60;
 const BROWSER_ID = /^[A-Za-z0-9_-]{43}$/;
 const USER_AGENT_MAX = 512;
+/** The address columns' size. Behind a trusted proxy the address is whatever the proxy forwarded,
+ * which need not be an IP; clipped, it is still a key for the per-address limit, never a 500. */
+const CLIENT_IP_MAX = 64;
 
 export interface Context {
   deps: AppDeps;
@@ -31,7 +34,7 @@ export function createFastifyContext(deps: AppDeps) {
     return {
       deps,
       request: {
-        client: { ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
+        client: { ip: req.ip.slice(0, CLIENT_IP_MAX), userAgent: req.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
         browserId,
       },
       authorization: req.headers.authorization,

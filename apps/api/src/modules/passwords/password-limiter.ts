@@ -12,12 +12,15 @@ export const MAX_FAILURES_PER_ACCOUNT = 5;
 /** Higher than per account: many people can share one address (campus, office, carrier NAT). */
 export const MAX_FAILURES_PER_IP = 30;
 
-async function countSince(db: DbHandle, column: 'account_key' | 'ip', value: string, since: number) {
+/** Attempts admitted up to and including this one: the earliest within the limit go ahead, so a
+ * burst of parallel sign-ins is cut at the limit instead of every one of them seeing the others. */
+async function countSince(db: DbHandle, column: 'account_key' | 'ip', value: string, since: number, upToId: number) {
   const row = await db
     .selectFrom('password_attempts')
     .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('at').as('first')])
     .where(column, '=', value)
     .where('at', '>', since)
+    .where('id', '<=', upToId)
     .executeTakeFirstOrThrow();
   return { count: Number(row.n), first: row.first === null ? null : Number(row.first) };
 }
@@ -28,7 +31,7 @@ export async function admitAttempt(db: DbHandle, accountKey: string, ip: string,
   const inserted = await db.insertInto('password_attempts').values({ account_key: accountKey, ip, at: now }).executeTakeFirstOrThrow();
   const id = Number(inserted.insertId);
   const since = now - ATTEMPT_WINDOW_MS;
-  const [byAccount, byIp] = await Promise.all([countSince(db, 'account_key', accountKey, since), countSince(db, 'ip', ip, since)]);
+  const [byAccount, byIp] = await Promise.all([countSince(db, 'account_key', accountKey, since, id), countSince(db, 'ip', ip, since, id)]);
   const locked = [
     byAccount.count > MAX_FAILURES_PER_ACCOUNT ? byAccount.first : null,
     byIp.count > MAX_FAILURES_PER_IP ? byIp.first : null,

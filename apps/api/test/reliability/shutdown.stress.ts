@@ -1,0 +1,81 @@
+/**
+ * Graceful shutdown: SIGTERM to the real API process while it is busy with password sign-ins
+ * (bcrypt) and Weibo logins that wait on a slow Weibo. Everything that was in flight is
+ * answered in full, nothing new is taken on after the signal, and the process exits 0.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { WeiboSimulator } from '@weibo-login/weibo-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
+import { apiEnv, spawnApi } from '../security/support/api-process.ts';
+import { Browser } from '../security/support/http.ts';
+import { request, sleep, startLoad } from './support/load.ts';
+
+const WEIBO_DELAY_MS = 1500;
+const EXIT_BOUND_MS = 10_000;
+
+describe('SIGTERM under load', () => {
+  let sim: WeiboSimulator;
+  let tmp: string;
+  beforeAll(async () => {
+    sim = await startSimulator();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-shutdown-'));
+  });
+  afterAll(async () => {
+    await sim.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('finishes what is in flight, refuses what comes after, and exits 0', async () => {
+    const api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${path.join(tmp, 'api.sqlite')}`, BCRYPT_COST: '10', LOG_LEVEL: 'info', WEIBO_TIMEOUT_MS: '5000' }));
+    const accounts = Array.from({ length: 6 }, (_, i) => `shutdown_${i}`);
+    for (const account of accounts) expect((await request(api.url, '/trpc/auth.register', { account, password: 'password-123' })).status).toBe(200);
+
+    // Weibo logins held up by a slow users/show: each is in flight for over a second.
+    const control = (route: string, body: unknown) => fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    await control('/faults', { endpoint: 'users_show', mode: 'slow', delayMs: WEIBO_DELAY_MS });
+    const weiboLogins: Promise<{ startedAt: number; endedAt: number; status: string }>[] = [];
+    const startWeiboLogin = async () => {
+      const browser = new Browser(api.url);
+      const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
+      const { uid } = (await control('/users', { screenName: 'shutdown' })) as { uid: string };
+      const { codes } = (await control('/codes', { uid, redirectUri: REDIRECT_URI })) as { codes: string[] };
+      const startedAt = performance.now();
+      const login = await browser.call<{ status: string }>('weibo.login', { code: codes[0], state });
+      return { startedAt, endedAt: performance.now(), status: login.data?.status ?? login.reason };
+    };
+
+    const load = startLoad(api.url, 6, (worker) => ({ op: 'login', path: '/trpc/auth.login', body: { account: accounts[worker], password: 'password-123' } }));
+    await sleep(1000);
+    for (let i = 0; i < 4; i++) weiboLogins.push(startWeiboLogin());
+    // The Weibo logins are now waiting on users/show.
+    await sleep(WEIBO_DELAY_MS / 3);
+    const signalledAt = performance.now();
+    const exit = api.stop('SIGTERM');
+    const { code, signal } = await exit;
+    const exitedMs = performance.now() - signalledAt;
+    await sleep(300);
+    await load.stop();
+    const weibo = await Promise.all(weiboLogins);
+    await fetch(`${sim.url}/__sim/faults`, { method: 'DELETE' });
+
+    const inFlight = load.outcomes.filter((o) => o.startedAt < signalledAt && o.endedAt > signalledAt);
+    const before = load.outcomes.filter((o) => o.startedAt < signalledAt);
+    const after = load.outcomes.filter((o) => o.startedAt > signalledAt + 50);
+    console.log(`shutdown ${JSON.stringify({ exitedMs: Math.round(exitedMs), inFlightSignIns: inFlight.length, weiboLoginsInFlight: weibo.length, refusedAfter: after.length })}`);
+
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(exitedMs).toBeLessThan(EXIT_BOUND_MS);
+    // Every request that had started was answered in full, including the slow Weibo logins.
+    expect(before.filter((o) => o.status !== 200).map((o) => `${o.status} ${o.reason}`)).toEqual([]);
+    expect(inFlight.length).toBeGreaterThan(0);
+    expect(weibo.map((w) => w.status)).toEqual(['bind_required', 'bind_required', 'bind_required', 'bind_required']);
+    expect(weibo.every((w) => w.endedAt > signalledAt)).toBe(true);
+    // Nothing that came after the signal was served: refused connections or 503s only.
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((o) => o.status !== 0 && o.status !== 503).map((o) => `${o.status} ${o.reason}`)).toEqual([]);
+    expect(api.output()).toMatch(/stopping: finishing requests in flight/);
+  });
+});

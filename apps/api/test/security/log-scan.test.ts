@@ -1,0 +1,154 @@
+/**
+ * Logs hold no credentials: the real API process (node src/main.ts) at LOG_LEVEL trace, debug and
+ * info is taken through every procedure, the Weibo round trip (also failing), the `/weibo?code=`
+ * page and the revocation callback, and then its whole stdout and stderr are searched for every
+ * password, code, state, browser cookie, ticket, session JWT, Weibo access token and secret used.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
+import { apiEnv, spawnApi } from './support/api-process.ts';
+import { OTHER_SECRET, resignedWith } from './support/forge.ts';
+import { Browser } from './support/http.ts';
+import { type RecordingProxy, startRecordingProxy } from './support/recording-proxy.ts';
+
+let sim: WeiboSimulator;
+let proxy: RecordingProxy;
+let tmp: string;
+beforeAll(async () => {
+  sim = await startSimulator();
+  proxy = await startRecordingProxy(sim.url);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-log-scan-'));
+  fs.mkdirSync(path.join(tmp, 'web'));
+  fs.writeFileSync(path.join(tmp, 'web', 'index.html'), '<!doctype html><title>app</title>');
+});
+afterAll(async () => {
+  await proxy.close();
+  await sim.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function control<T>(route: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  return (await response.json()) as T;
+}
+const newWeiboUser = async () => (await control<{ uid: string }>('/users', { screenName: '日志' })).uid;
+const mintCode = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+
+/** Drives every credential-bearing path once and returns every secret that passed through. */
+async function exercise(base: string, secrets: string[]): Promise<void> {
+  const keep = <T extends string>(value: T): T => (secrets.push(value), value);
+  const tag = Math.random().toString(36).slice(2, 8);
+  const browser = new Browser(base);
+  const passwordA = keep(`pa-Secret-${tag}-1`);
+  const a = await browser.call<{ session: { token: string } }>('auth.register', { account: `log_a_${tag}`, password: passwordA });
+  keep(a.data.session.token);
+  await browser.call('auth.login', { account: `log_a_${tag}`, password: keep(`pw-Wrong-${tag}-1`) });
+  const relogin = await browser.call<{ session: { token: string } }>('auth.login', { account: `log_a_${tag}`, password: passwordA });
+  const tokenA = keep(relogin.data.session.token);
+
+  // Weibo login → ticket → bind (a wrong password first), then a direct sign-in.
+  const uid1 = await newWeiboUser();
+  const first = await browser.call<{ state: string }>('weibo.authorizeUrl', { redirectTo: '/after' });
+  keep(first.data.state);
+  keep(browser.cookie.split('=')[1]!);
+  const code1 = keep(await mintCode(uid1));
+  const ticketed = await browser.call<{ ticket: string }>('weibo.login', { code: code1, state: first.data.state });
+  const ticket1 = keep(ticketed.data.ticket);
+  await browser.call('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: keep(`pw-Wrong-${tag}-2`) });
+  keep((await browser.call<{ session: { token: string } }>('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: passwordA })).data.session.token);
+  const again = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  keep(again.data.state);
+  keep((await browser.call<{ session: { token: string } }>('weibo.login', { code: keep(await mintCode(uid1)), state: again.data.state })).data.session.token);
+
+  // Register from a ticket.
+  const uid2 = await newWeiboUser();
+  const s2 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  keep(s2.data.state);
+  const t2 = await browser.call<{ ticket: string }>('weibo.login', { code: keep(await mintCode(uid2)), state: s2.data.state });
+  keep(t2.data.ticket);
+  const passwordB = keep(`pb-Secret-${tag}-2`);
+  keep((await browser.call<{ session: { token: string } }>('weibo.register', { ticket: t2.data.ticket, account: `log_b_${tag}`, password: passwordB })).data.session.token);
+
+  // Connect from the settings page, then unbind (a wrong password first).
+  const passwordC = keep(`pc-Secret-${tag}-3`);
+  const c = await browser.call<{ session: { token: string } }>('auth.register', { account: `log_c_${tag}`, password: passwordC });
+  const tokenC = keep(c.data.session.token);
+  const s3 = await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token: tokenC });
+  keep(s3.data.state);
+  await browser.call('weibo.connect', { code: keep(await mintCode(await newWeiboUser())), state: s3.data.state }, { token: tokenC });
+  await browser.call('weibo.unbind', { password: keep(`pw-Wrong-${tag}-3`) }, { token: tokenC });
+  await browser.call('weibo.unbind', { password: passwordC }, { token: tokenC });
+
+  // Weibo failing at the token exchange and at users/show; a spent code.
+  await control('/faults', { endpoint: 'access_token', mode: '500', times: 1 });
+  const s4 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  await browser.call('weibo.login', { code: keep(await mintCode(await newWeiboUser())), state: keep(s4.data.state) });
+  await control('/faults', { endpoint: 'users_show', mode: 'garbage', times: 1 });
+  const s5 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  await browser.call('weibo.login', { code: keep(await mintCode(await newWeiboUser())), state: keep(s5.data.state) });
+  const s6 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  await browser.call('weibo.login', { code: code1, state: keep(s6.data.state) });
+
+  // The browser's return to /weibo?code=&state= (the SPA page served by the API).
+  const s7 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+  const code7 = keep(await mintCode(uid1));
+  await fetch(`${base}/weibo?code=${code7}&state=${encodeURIComponent(keep(s7.data.state))}`);
+
+  // Clients that get it wrong: an over-long password, a spent ticket, a forged token, and a
+  // mutation sent as a GET with the password in the address.
+  await browser.call('auth.login', { account: `log_a_${tag}`, password: keep(`pw-TooLong-${tag}-${'x'.repeat(80)}`) });
+  await browser.call('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: passwordA });
+  await browser.call('auth.me', undefined, { token: keep(resignedWith(tokenA, OTHER_SECRET)) });
+  await fetch(`${base}/trpc/auth.login?input=${encodeURIComponent(JSON.stringify({ account: `log_a_${tag}`, password: keep(`pw-InUrl-${tag}-4`) }))}`);
+
+  // Weibo's revocation callback, then both kinds of logout.
+  await fetch(`${base}/api/weibo/revoked`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `source=${DEMO_APP.clientId}&uid=${uid1}&auth_end=1` });
+  await browser.call('auth.logout', undefined, { token: tokenA });
+  await browser.call('auth.logout', { everywhere: true }, { token: tokenC });
+}
+
+/** Each secret, and the forms a log line could carry it in. */
+function forms(secret: string): string[] {
+  const all = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  // A JWT's signature alone identifies it.
+  if (secret.split('.').length === 3 && secret.startsWith('eyJ')) all.push(secret.split('.')[2]!);
+  return all.filter((form) => form.length >= 8);
+}
+
+describe('logs hold no credentials', () => {
+  it.each(['trace', 'debug', 'info'])('at LOG_LEVEL=%s', async (level) => {
+    const jwtSecret = `log-scan-jwt-secret-${level}-0123456789abcdef`;
+    const api = await spawnApi(
+      apiEnv(proxy.url, {
+        DATABASE_URL: `sqlite:${path.join(tmp, `${level}.sqlite`)}`,
+        JWT_SECRET: jwtSecret,
+        WEB_DIST: path.join(tmp, 'web'),
+        LOG_LEVEL: level,
+        BCRYPT_COST: '10',
+      }),
+    );
+    const secrets: string[] = [jwtSecret, DEMO_APP.clientSecret];
+    const answersBefore = proxy.answers.length;
+    try {
+      await exercise(api.url, secrets);
+    } finally {
+      expect(await api.stop()).toEqual({ code: 0, signal: null });
+    }
+    for (const answer of proxy.answers.slice(answersBefore)) {
+      const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer)?.[1];
+      if (token) secrets.push(token);
+    }
+    expect(secrets.filter((s) => s.startsWith('2.00')).length, 'access tokens seen').toBeGreaterThanOrEqual(5);
+
+    const output = api.output();
+    const lines = output.split('\n').filter(Boolean);
+    // The scan means something only if the requests were logged at all.
+    expect(lines.length, output.slice(0, 2000)).toBeGreaterThan(level === 'info' ? 20 : 40);
+    const leaks = secrets.flatMap((secret) => forms(secret).filter((form) => output.includes(form)).map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })));
+    expect(leaks).toEqual([]);
+  });
+});

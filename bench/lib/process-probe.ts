@@ -1,0 +1,71 @@
+/**
+ * Loaded with `--import` into the processes under test. Over the IPC channel it answers
+ * 'metrics' with the process's CPU time, memory and event-loop delay since the previous answer,
+ * and on request records a CPU profile of a timed window only (set-up calls left out). It adds
+ * one histogram timer and nothing on the request path.
+ */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+const NS_PER_MS = 1e6;
+const RESOLUTION_MS = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+loopDelay.enable();
+let profiler: Session | undefined;
+
+type Command = 'metrics' | 'retained' | { profile: 'start' } | { profile: 'stop'; file: string };
+
+/** The heap still reachable after a full collection: what a leak would make grow. */
+function retainedHeapBytes(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
+}
+
+function metrics() {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const answer = {
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    externalBytes: memory.external,
+    loopDelay: {
+      // The histogram records whole timer intervals: the delay is what exceeds the resolution.
+      p50: Math.max(0, loopDelay.percentile(50) / NS_PER_MS - RESOLUTION_MS),
+      p99: Math.max(0, loopDelay.percentile(99) / NS_PER_MS - RESOLUTION_MS),
+      max: Math.max(0, loopDelay.max / NS_PER_MS - RESOLUTION_MS),
+    },
+  };
+  loopDelay.reset();
+  return answer;
+}
+
+async function answer(command: Command): Promise<unknown> {
+  if (command === 'metrics') return metrics();
+  if (command === 'retained') return { retainedHeapBytes: retainedHeapBytes() };
+  if (command.profile === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return { ok: true };
+  }
+  const { profile } = await profiler!.post('Profiler.stop');
+  profiler!.disconnect();
+  fs.writeFileSync(command.file, JSON.stringify(profile));
+  return { ok: true };
+}
+
+process.on('message', (command: Command) => {
+  answer(command).then(
+    (reply) => process.send?.(reply),
+    (error: unknown) => process.send?.({ error: String(error) }),
+  );
+});
+// The IPC channel must not keep a process alive that would otherwise exit.
+process.channel?.unref();

@@ -1,0 +1,240 @@
+/**
+ * The processes a benchmark talks to: the Weibo simulator, the API, the floor server, and a
+ * throw-away MySQL database. Each is a real child process on 127.0.0.1, as in production, so
+ * the load generator (this process) never shares an event loop with what it measures.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'mysql2/promise';
+import { request } from 'undici';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
+export const WEIBO_CLIENT_ID = '3516473472';
+export const WEIBO_CLIENT_SECRET = 'weibo-sim-demo-secret-0123456789abcdef';
+export const REDIRECT_URI = 'http://127.0.0.1:5173/weibo';
+
+const PROBE = fileURLToPath(new URL('./process-probe.ts', import.meta.url));
+const running = new Set<ChildProcess>();
+
+// Whatever happens to the suite (an exception, Ctrl-C), no server is left behind.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+export interface Metrics {
+  /** CPU time the process has used since it started (all its threads), in ms. */
+  cpuMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Memory outside the V8 heap held by JS objects (buffers). */
+  externalBytes: number;
+  /** Event-loop delay since the previous reading, in ms. */
+  loopDelay: { p50: number; p99: number; max: number };
+}
+
+export interface Service {
+  url: string;
+  pid: number;
+  /** CPU, memory and event-loop delay of the process (only for processes started with the probe). */
+  metrics(): Promise<Metrics>;
+  /** Forces a full garbage collection and answers the heap still in use (a leak check). */
+  retainedHeap(): Promise<number>;
+  /** Starts a CPU profile; `stopProfile` writes it (a .cpuprofile for Chrome DevTools) to `file`. */
+  startProfile(): Promise<void>;
+  stopProfile(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** MALLOC_ARENA_MAX, when the suite is run with it, reaches every server (glibc reads it at start). */
+export const allocatorEnv = (): Record<string, string> => (process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {});
+
+/** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel. */
+function spawnNode(script: string, env: Record<string, string>, probe = true): ChildProcess {
+  const child = fork(path.join(REPO_ROOT, script), [], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...allocatorEnv(), ...env },
+    execArgv: probe ? ['--import', PROBE] : [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+/** Polls `url` until it answers 200; returns the time it took, in ms, measured from `since`. */
+export async function waitUntilHealthy(url: string, child: ChildProcess, since: number, timeoutMs = 20_000): Promise<number> {
+  while (performance.now() - since < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode} before it was healthy`);
+    try {
+      const response = await request(url);
+      await response.body.dump();
+      if (response.statusCode === 200) return performance.now() - since;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${url}: not healthy after ${timeoutMs} ms`);
+}
+
+function asService(child: ChildProcess, url: string): Service {
+  // One question at a time over the channel, so each answer is matched to its question.
+  let pending = Promise.resolve<unknown>(undefined);
+  const ask = <T>(command: unknown) => {
+    const asked = pending.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          child.once('message', (message) => resolve(message as T));
+          child.send(command as object, (error) => error && reject(error));
+        }),
+    );
+    pending = asked.catch(() => undefined);
+    return asked;
+  };
+  return {
+    url,
+    pid: child.pid!,
+    metrics: () => ask<Metrics>('metrics'),
+    retainedHeap: () => ask<{ retainedHeapBytes: number }>('retained').then((answer) => answer.retainedHeapBytes),
+    startProfile: () => ask({ profile: 'start' }),
+    stopProfile: (file) => ask({ profile: 'stop', file }),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startSimulator(): Promise<Service> {
+  const port = await freePort();
+  // Extra users and 100,000 codes per call are fine; `codeTtlMs` stays at Weibo's 10 minutes.
+  const child = spawnNode('packages/weibo-sim/src/main.ts', { WEIBO_SIM_PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(`${url}/__sim/stats`, child, performance.now());
+  return asService(child, url);
+}
+
+export interface ApiOptions {
+  databaseUrl: string;
+  simUrl: string;
+  bcryptCost?: number;
+  /** TRUST_PROXY: the storm's clients come through a proxy that names each of them. */
+  trustProxy?: string;
+  /** A built web app to serve (the bundle benchmark); by default none, as it is not measured. */
+  webDist?: string;
+  /** More environment, e.g. NODE_COMPILE_CACHE for a cold start. */
+  env?: Record<string, string>;
+}
+
+export function apiEnvironment(options: ApiOptions, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: options.databaseUrl,
+    JWT_SECRET: BENCH_SECRET,
+    WEIBO_CLIENT_ID,
+    WEIBO_CLIENT_SECRET,
+    WEIBO_API_BASE: options.simUrl,
+    WEIBO_AUTHORIZE_URL: `${options.simUrl}/oauth2/authorize`,
+    WEIBO_REDIRECT_URI: REDIRECT_URI,
+    BCRYPT_COST: String(options.bcryptCost ?? 10),
+    LOG_LEVEL: 'warn',
+    ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
+    WEB_DIST: options.webDist ?? path.join(os.tmpdir(), 'weibo-login-bench-no-web'),
+    ...options.env,
+  };
+}
+
+/** The API as `node apps/api/src/main.ts`; resolves once /api/healthz answers 200. */
+export async function startApi(options: ApiOptions, probe = true): Promise<Service & { startupMs: number }> {
+  const port = await freePort();
+  const since = performance.now();
+  // BENCH_API_NODE_OPTIONS=--cpu-prof (for instance) profiles the API while it is measured.
+  const profiling: Record<string, string> = process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {};
+  const child = spawnNode('apps/api/src/main.ts', { ...apiEnvironment(options, port), ...profiling }, probe);
+  const url = `http://127.0.0.1:${port}`;
+  const startupMs = await waitUntilHealthy(`${url}/api/healthz`, child, since);
+  return { ...asService(child, url), startupMs };
+}
+
+/** The minimal node:http handler of bench/floor, on the same database and simulator. */
+export async function startFloor(options: ApiOptions): Promise<Service> {
+  const port = await freePort();
+  const child = spawnNode('bench/floor/server.ts', { ...apiEnvironment(options, port), NODE_ENV: 'production' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(`${url}/healthz`, child, performance.now());
+  return asService(child, url);
+}
+
+/** The product's own login service behind a thinner front end (bench/layers), for layer-costs.ts. */
+export async function startLayers(options: ApiOptions, front: 'fastify' | 'node'): Promise<Service> {
+  const port = await freePort();
+  const child = spawnNode('bench/layers/server.ts', { ...apiEnvironment(options, port), LAYERS: front });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(`${url}/healthz`, child, performance.now());
+  return asService(child, url);
+}
+
+export interface BenchDatabase {
+  kind: 'sqlite' | 'mysql';
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database of that kind; `drop` removes it. */
+export async function createDatabase(kind: 'sqlite' | 'mysql'): Promise<BenchDatabase> {
+  const name = `wl_bench_${randomBytes(5).toString('hex')}`;
+  if (kind === 'sqlite') {
+    const file = path.join(os.tmpdir(), `${name}.sqlite`);
+    const remove = async () => {
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    };
+    return { kind, url: `sqlite:${file}`, drop: remove };
+  }
+  const admin = await createConnection({ uri: MYSQL_URL });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    url: url.toString(),
+    async drop() {
+      const connection = await createConnection({ uri: MYSQL_URL });
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+    },
+  };
+}
+
+export async function mysqlAnswers(): Promise<boolean> {
+  try {
+    const connection = await createConnection({ uri: MYSQL_URL, connectTimeout: 2000 });
+    await connection.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
