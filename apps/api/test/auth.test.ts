@@ -73,6 +73,37 @@ describeOnEachDatabase('accounts and sessions', (h) => {
     h.clock.advance(15 * 60 * 1000 + 1);
   });
 
+  it('asks sign-ins held up only by others in flight to retry at once, not after the whole window', async () => {
+    const account = await h.registerAccount();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.caller({ ip: `192.0.2.${150 + i}` }).auth.login({ account: account.account, password: account.password }).then(
+        () => null,
+        (error: unknown) => error as { reason: string; details: { retryAfterSeconds: number } },
+      )),
+    );
+    const refused = results.filter((r) => r !== null);
+    for (const error of refused) expect(error).toMatchObject({ reason: 'TOO_MANY_ATTEMPTS', details: { retryAfterSeconds: 1 } });
+    expect((await h.caller({ ip: '192.0.2.170' }).auth.login({ account: account.account, password: account.password })).status).toBe('signed_in');
+  });
+
+  it('still gives the whole wait once real failures fill the limit, and forgets checks that never finished', async () => {
+    const account = await h.registerAccount();
+    const accountKey = account.account.toLowerCase();
+    // A check cut off mid-way (crash, outage) leaves a pending attempt behind.
+    await h.db.insertInto('password_attempts').values({ account_key: accountKey, ip: '192.0.2.180', at: h.clock.now }).execute();
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT - 1; i++) {
+      expect(await reasonOf(h.caller({ ip: `192.0.2.${181 + i}` }).auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
+    }
+    // Four failures and the pending one fill the limit: refused, but only for a moment.
+    expect((await errorOf(h.caller({ ip: '192.0.2.190' }).auth.login({ account: account.account, password: account.password }))).details.retryAfterSeconds).toBe(1);
+    h.clock.advance(61_000);
+    expect((await h.caller({ ip: '192.0.2.191' }).auth.login({ account: account.account, password: account.password })).status).toBe('signed_in');
+    expect(await reasonOf(h.caller({ ip: '192.0.2.192' }).auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
+    const locked = await errorOf(h.caller({ ip: '192.0.2.193' }).auth.login({ account: account.account, password: account.password }));
+    expect(locked.details.retryAfterSeconds).toBeGreaterThan(60);
+    h.clock.advance(15 * 60 * 1000 + 1);
+  });
+
   it('limits failures per client address across accounts', async () => {
     const ip = '198.18.0.1';
     for (let i = 0; i < MAX_FAILURES_PER_IP; i++) {

@@ -8,4 +8,6 @@ export interface PasswordAttemptsTable {
   account_key: string;
   ip: string;
   at: number;
+  /** 0 while the password is being checked, 1 once it proved wrong. */
+  failed: Generated<number>;
 }

@@ -4,7 +4,7 @@ import { recordEvent } from '../audit/audit.repository.ts';
 import type { ClientInfo } from '../sessions/sessions.service.ts';
 import type { UserRow } from '../users/users.table.ts';
 import type { PasswordHasher } from './password-hasher.ts';
-import { admitAttempt, clearAttempt } from './password-limiter.ts';
+import { admitAttempt, clearAttempt, markAttemptFailed } from './password-limiter.ts';
 
 export interface PasswordCheck {
   accountKey: string;
@@ -26,6 +26,7 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
     await clearAttempt(db, attemptId);
     return check.user;
   }
+  await markAttemptFailed(db, attemptId);
   await recordEvent(db, { kind: 'password_failed', userId: check.user?.id ?? null, accountKey: check.accountKey, ...check.client, at: check.now });
   throw new AppError('BAD_CREDENTIALS');
 }
