@@ -17,7 +17,8 @@ import path from 'node:path';
 import { benchmarkLayerCosts } from './layer-costs.ts';
 import { benchmarkLogins, loginsPerRun } from './login-benchmark.ts';
 import { describeMachine, loadAverage, otherWorkBusy } from './lib/machine.ts';
-import { mysqlAnswers, REPO_ROOT } from './lib/processes.ts';
+import { mysqlAnswers } from '@weibo-login/test-support';
+import { MYSQL_URL, REPO_ROOT } from './lib/processes.ts';
 import { benchmarkPasswordStorm } from './password-storm.ts';
 import { renderReport, type Results, type Section } from './report.ts';
 import { benchmarkStartup } from './startup.ts';
@@ -50,7 +51,7 @@ async function section<T>(title: string, run: () => Promise<T>): Promise<Section
   return { result, seconds: (performance.now() - started) / 1000, loadBefore, loadAfter: loadAverage(), otherWork };
 }
 
-const mysqlUp = await mysqlAnswers();
+const mysqlUp = await mysqlAnswers(MYSQL_URL);
 if (!mysqlUp && process.env.REQUIRE_MYSQL === '1') throw new Error('REQUIRE_MYSQL=1 but no MySQL answers (MYSQL_URL)');
 if (!mysqlUp) log('MySQL does not answer: its figures are skipped (set MYSQL_URL)');
 

@@ -6,11 +6,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
+import { createScratchMysqlDatabase, freePort } from '@weibo-login/test-support';
 import { request } from 'undici';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,14 +51,6 @@ export interface Service {
   startProfile(): Promise<void>;
   stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** MALLOC_ARENA_MAX, when the suite is run with it, reaches every server (glibc reads it at start). */
@@ -213,28 +204,7 @@ export async function createDatabase(kind: 'sqlite' | 'mysql'): Promise<BenchDat
     };
     return { kind, url: `sqlite:${file}`, drop: remove };
   }
-  const admin = await createConnection({ uri: MYSQL_URL });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await admin.end();
-  const url = new URL(MYSQL_URL);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    url: url.toString(),
-    async drop() {
-      const connection = await createConnection({ uri: MYSQL_URL });
-      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await connection.end();
-    },
-  };
+  const scratch = await createScratchMysqlDatabase(MYSQL_URL, 'wl_bench');
+  return { kind, url: scratch.url, drop: scratch.drop };
 }
 
-export async function mysqlAnswers(): Promise<boolean> {
-  try {
-    const connection = await createConnection({ uri: MYSQL_URL, connectTimeout: 2000 });
-    await connection.end();
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '@weibo-login/test-support';
 import { createWeiboSimulator, DEMO_APP } from '@weibo-login/weibo-sim';
 import { CHROMIUM_PATH } from './browser.ts';
 
@@ -26,17 +26,6 @@ declare module 'vitest' {
 const WEB_ROOT = path.resolve(import.meta.dirname, '..');
 const API_MAIN = path.resolve(WEB_ROOT, '../api/src/main.ts');
 const STARTUP_TIMEOUT_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(url: string, api: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
-import { API_MAIN, apiEnv, freePort, spawnApi } from './support/api-process.ts';
+import { freePort } from '@weibo-login/test-support';
+import { API_MAIN, apiEnv, spawnApi } from './support/api-process.ts';
 
 let tmp: string;
 beforeAll(() => {

@@ -3,23 +3,13 @@
  * environment (CONTRACT §2), with its stdout and stderr kept for inspection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '@weibo-login/test-support';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
 
 export const API_MAIN = path.resolve(import.meta.dirname, '../../../src/main.ts');
 const STARTUP_TIMEOUT_MS = 30_000;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Exit {
   code: number | null;
