@@ -7,7 +7,6 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -15,7 +14,8 @@ import type { AppDeps } from './deps.ts';
 import { registerApiRoutes } from './http-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { createFastifyContext } from './trpc/context.ts';
-import { type AppRouter, appRouter } from './trpc/router.ts';
+import { registerTrpc } from './trpc/fastify-adapter.ts';
+import { appRouter } from './trpc/router.ts';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -66,19 +66,17 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     done();
   });
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: createFastifyContext(deps),
-      onError({ error, path, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'unexpected error');
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  await registerTrpc(app, '/trpc', {
+    router: appRouter,
+    createContext: createFastifyContext(deps),
+    onError({ error, path, req }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'unexpected error');
+    },
   });
 
-  // tRPC answers with a fetch Response, which Fastify would stream out in chunks. Its JSON answers
-  // are small: send them whole, with a content-length, in one write. Streams (jsonl, SSE) stay streams.
+  // tRPC's own handler (batches and the rarer requests) answers with a fetch Response, which Fastify
+  // would stream out in chunks. Its JSON answers are small: send them whole, with a content-length,
+  // in one write. Streams (jsonl, SSE) stay streams.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (!(payload instanceof Response) || !payload.headers.get('content-type')?.startsWith('application/json')) return done(null, payload);
     reply.code(payload.status);

@@ -4,6 +4,7 @@
  * Kept in the database (only hashes), so any API instance can check it.
  */
 import type { DbHandle } from '../db/database.ts';
+import { prepareQuery } from '../db/prepared.ts';
 import { randomToken, sameDigest, sha256Hex } from '../crypto.ts';
 import { AppError } from '../errors.ts';
 
@@ -43,11 +44,14 @@ export interface StateCheck {
   now: number;
 }
 
+const selectState = prepareQuery((db, id: string) => db.selectFrom('oauth_states').selectAll().where('id', '=', id));
+const deleteState = prepareQuery((db, id: string) => db.deleteFrom('oauth_states').where('id', '=', id));
+
 /** Accepts a state once, returning where to go afterwards; anything amiss is STATE_INVALID. A
  * state shown without its browser's cookie is not spent, so a stranger cannot burn it. */
 export async function consumeState(db: DbHandle, check: StateCheck): Promise<{ redirectTo: string }> {
   const id = sha256Hex(check.state);
-  const row = await db.selectFrom('oauth_states').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await selectState(db, id)).rows[0];
   const valid =
     row !== undefined &&
     check.browserId !== null &&
@@ -57,7 +61,7 @@ export async function consumeState(db: DbHandle, check: StateCheck): Promise<{ r
     (check.intent === 'login' || (row.user_id !== null && row.user_id === check.userId));
   if (!valid) throw new AppError('STATE_INVALID');
   // The delete settles races: of two requests with one state, only one removes the row.
-  const deleted = await db.deleteFrom('oauth_states').where('id', '=', id).executeTakeFirst();
-  if (deleted.numDeletedRows !== 1n) throw new AppError('STATE_INVALID');
+  const deleted = await deleteState(db, id);
+  if (deleted.numAffectedRows !== 1n) throw new AppError('STATE_INVALID');
   return { redirectTo: row.redirect_to };
 }

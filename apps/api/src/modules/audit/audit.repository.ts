@@ -1,5 +1,6 @@
 import type { ActivityKind } from '@weibo-login/shared';
 import type { DbHandle } from '../../db/database.ts';
+import { prepareQuery } from '../../db/prepared.ts';
 import type { AuthEventRow } from './audit.table.ts';
 
 export interface AuditEvent {
@@ -11,11 +12,12 @@ export interface AuditEvent {
   at: number;
 }
 
+const insertEvent = prepareQuery((db, userId: number | null, accountKey: string | null, kind: ActivityKind, ip: string | null, userAgent: string | null, at: number) =>
+  db.insertInto('auth_events').values({ user_id: userId, account_key: accountKey, kind, ip, user_agent: userAgent, at }),
+);
+
 export async function recordEvent(db: DbHandle, event: AuditEvent): Promise<void> {
-  await db
-    .insertInto('auth_events')
-    .values({ user_id: event.userId, account_key: event.accountKey ?? null, kind: event.kind, ip: event.ip, user_agent: event.userAgent, at: event.at })
-    .execute();
+  await insertEvent(db, event.userId, event.accountKey ?? null, event.kind, event.ip, event.userAgent, event.at);
 }
 
 export async function listUserEvents(db: DbHandle, userId: number, limit: number): Promise<AuthEventRow[]> {

@@ -1,20 +1,24 @@
 import type { DbHandle } from '../../db/database.ts';
+import { prepareQuery } from '../../db/prepared.ts';
 import type { IdentityRow, NewIdentityRow } from './identities.table.ts';
 
 export const WEIBO = 'weibo';
 
 export type IdentityWithUser = IdentityRow & { account: string; display_name: string | null; user_avatar_url: string | null };
 
-/** The identity and its user in one indexed read: the hot path of a bound user's Weibo login. */
-export async function findIdentityWithUser(db: DbHandle, provider: string, providerUid: string): Promise<IdentityWithUser | undefined> {
-  return db
+const selectIdentityWithUser = prepareQuery((db, provider: string, providerUid: string) =>
+  db
     .selectFrom('identities')
     .innerJoin('users', 'users.id', 'identities.user_id')
     .selectAll('identities')
     .select(['users.account', 'users.display_name', 'users.avatar_url as user_avatar_url'])
     .where('identities.provider', '=', provider)
-    .where('identities.provider_uid', '=', providerUid)
-    .executeTakeFirst();
+    .where('identities.provider_uid', '=', providerUid),
+);
+
+/** The identity and its user in one indexed read: the hot path of a bound user's Weibo login. */
+export async function findIdentityWithUser(db: DbHandle, provider: string, providerUid: string): Promise<IdentityWithUser | undefined> {
+  return (await selectIdentityWithUser(db, provider, providerUid)).rows[0];
 }
 
 export async function findIdentityByUid(db: DbHandle, provider: string, providerUid: string): Promise<IdentityRow | undefined> {

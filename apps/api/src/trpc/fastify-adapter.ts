@@ -1,0 +1,115 @@
+/**
+ * tRPC on Fastify without the fetch round trip. tRPC v11's own adapter turns every request into a
+ * fetch `Request` (a URL, a Headers and a stream for the body) and every answer into a `Response`
+ * that is then read back into a string: a third of a Weibo login's CPU time (docs/benchmarks.md).
+ *
+ * The calls browsers make here are all of one shape: one procedure (no batch), a query as GET
+ * with `?input=` or a mutation as POST with a JSON body. Those are answered directly, with
+ * tRPC's own functions for the procedure call, the error shape and the status. Every other
+ * request (batches, streams, HEAD, odd content types, unknown paths, a wrong method, bad JSON) is
+ * handed to tRPC's `fastifyRequestHandler`, so the answers are tRPC's own. The test
+ * trpc-adapter.test.ts sends the same requests to both and compares the answers.
+ */
+import type { AnyRouter } from '@trpc/server';
+import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
+// tRPC's building blocks; pinned by the lockfile, and held to tRPC's handler by the test above.
+import { getErrorShape, getHTTPStatusCode, getTRPCErrorFromUnknown, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface TrpcRouteOptions<TRouter extends AnyRouter, TContext> {
+  router: TRouter;
+  createContext(options: { req: FastifyRequest; res: FastifyReply }): TContext | Promise<TContext>;
+  onError?(options: { error: ReturnType<typeof getTRPCErrorFromUnknown>; path: string | undefined; req: FastifyRequest }): void;
+}
+
+/** A procedure path as tRPC's client writes it: nothing to decode, no batch of paths. */
+const PLAIN_PATH = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
+const METHOD_OF_TYPE = { query: 'GET', mutation: 'POST' } as const;
+const NO_INPUT = Symbol('no input');
+
+/** Registers the router at `${prefix}/:path` (inside its own plugin scope, as tRPC's plugin does). */
+export async function registerTrpc<TRouter extends AnyRouter, TContext>(app: FastifyInstance, prefix: string, options: TrpcRouteOptions<TRouter, TContext>): Promise<void> {
+  await app.register(
+    async (scope) => {
+      // As tRPC's plugin: tRPC reads JSON bodies itself, as text (and multipart as a stream).
+      scope.removeContentTypeParser(['application/json', 'multipart/form-data']);
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      scope.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+      scope.all<{ Params: { path: string } }>('/:path', async (req, res) => {
+        const path = req.params.path;
+        if (await answerPlainCall(req, res, path, options)) return res;
+        await fastifyRequestHandler({ ...options, req, res, path } as Parameters<typeof fastifyRequestHandler>[0]);
+        return res;
+      });
+    },
+    { prefix },
+  );
+}
+
+/** Answers a plain call and returns true, or returns false, having touched nothing, for tRPC's handler. */
+async function answerPlainCall<TRouter extends AnyRouter, TContext>(
+  req: FastifyRequest,
+  res: FastifyReply,
+  path: string,
+  options: TrpcRouteOptions<TRouter, TContext>,
+): Promise<boolean> {
+  if (!PLAIN_PATH.test(path) || req.headers['trpc-accept'] !== undefined || req.headers.accept?.includes('application/jsonl')) return false;
+  const procedure = options.router._def.procedures[path] as AnyProcedure | undefined;
+  const type = procedure?._def.type;
+  if (!procedure || (type !== 'query' && type !== 'mutation') || req.method !== METHOD_OF_TYPE[type]) return false;
+  const input = rawInputOf(req);
+  if (input === NO_INPUT) return false;
+
+  const config = options.router._def._config;
+  const deserialized = input === undefined ? undefined : config.transformer.input.deserialize(input);
+  let ctx: TContext | undefined;
+  let body: Parameters<typeof transformTRPCResponse>[1];
+  try {
+    ctx = await options.createContext({ req, res });
+    const data = await procedure({ path, getRawInput: async () => deserialized, ctx, type, signal: undefined, batchIndex: 0 });
+    body = { result: { data } };
+  } catch (cause) {
+    const error = getTRPCErrorFromUnknown(cause);
+    options.onError?.({ error, path, req });
+    body = { error: getErrorShape({ config, ctx, error, input: deserialized, path, type }) };
+  }
+  res
+    .code(getHTTPStatusCode(body, []))
+    .header('vary', 'trpc-accept, accept')
+    .header('content-type', 'application/json')
+    .send(JSON.stringify(transformTRPCResponse(config, body)));
+  return true;
+}
+
+type AnyProcedure = ((options: {
+  path: string;
+  getRawInput: () => Promise<unknown>;
+  ctx: unknown;
+  type: 'query' | 'mutation';
+  signal: AbortSignal | undefined;
+  batchIndex: number;
+}) => Promise<unknown>) & { _def: { type: 'query' | 'mutation' | 'subscription' } };
+
+/** The call's raw input as tRPC would read it, or NO_INPUT when tRPC's handler should look at it. */
+function rawInputOf(req: FastifyRequest): unknown {
+  if (req.method === 'GET') {
+    if (req.headers['content-type'] !== undefined) return NO_INPUT;
+    const query = req.url.indexOf('?');
+    if (query === -1) return undefined;
+    const params = new URLSearchParams(req.url.slice(query + 1));
+    if (params.has('batch')) return NO_INPUT;
+    const input = params.get('input');
+    return input ? parseJson(input) : undefined;
+  }
+  if (typeof req.body !== 'string' || !req.headers['content-type']?.toLowerCase().startsWith('application/json')) return NO_INPUT;
+  if (req.url.includes('?')) return NO_INPUT;
+  return req.body === '' ? undefined : parseJson(req.body);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NO_INPUT;
+  }
+}
