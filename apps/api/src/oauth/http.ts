@@ -33,12 +33,12 @@ export function createProviderHttp(timeoutMs: number): ProviderHttp {
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       let status: number | undefined;
       try {
-        const { Agent, request } = await loadUndici();
+        const { Agent } = await loadUndici();
         if (closed) throw new Error('closed');
         agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
-        const response = await request(url, {
+        const response = await agent.request({
+          ...splitUrl(url),
           method: init.method,
-          dispatcher: agent,
           signal: deadline.signal,
           headers: init.form ? { ...FORM_HEADERS, ...init.headers } : { ...JSON_HEADERS, ...init.headers },
           body: init.form ? new URLSearchParams(init.form).toString() : undefined,
@@ -62,6 +62,16 @@ export function createProviderHttp(timeoutMs: number): ProviderHttp {
       await agent?.close();
     },
   };
+}
+
+const ABSOLUTE_URL = /^(https?:\/\/[^/?#]+)([^#]*)/i;
+
+/** Origin and path, as undici's `request(url)` would make them, without a WHATWG URL per call. */
+function splitUrl(url: string): { origin: string; path: string } {
+  const match = ABSOLUTE_URL.exec(url);
+  if (!match) throw new Error('not an absolute http(s) URL');
+  const path = match[2]!;
+  return { origin: match[1]!, path: path.startsWith('/') ? path : `/${path}` };
 }
 
 const JSON_HEADERS = { accept: 'application/json' };

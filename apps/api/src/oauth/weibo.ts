@@ -45,6 +45,11 @@ const profileAnswer = z.object({
 const errorAnswer = z.object({ error_code: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]) });
 const tokenInfoAnswer = z.object({ expire_in: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]) });
 
+/** Checked before zod is asked: a failed safeParse builds its issues, which on every good answer
+ * (two per login) cost more than the rest of parsing it. */
+const isErrorAnswer = (json: unknown): boolean =>
+  typeof json === 'object' && json !== null && 'error_code' in json && errorAnswer.safeParse(json).success;
+
 /** 1 day: what a test-level app gets (§7) when the answer has no expires_in. */
 const DEFAULT_TOKEN_SECONDS = 86_400;
 
@@ -72,7 +77,7 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
 
   /** An answer is usable only if it is 2xx, carries no error_code, and has the expected shape. */
   function parse<T>(step: string, result: CallResult, schema: z.ZodType<T>): T {
-    if (!result.ok || result.status >= 300 || errorAnswer.safeParse(result.json).success) throw refusal(step, result);
+    if (!result.ok || result.status >= 300 || isErrorAnswer(result.json)) throw refusal(step, result);
     const parsed = schema.safeParse(result.json);
     if (!parsed.success) {
       log.warn({ step, status: result.status, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'weibo answered nonsense');
