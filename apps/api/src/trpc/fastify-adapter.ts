@@ -53,7 +53,8 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
   path: string,
   options: TrpcRouteOptions<TRouter, TContext>,
 ): Promise<boolean> {
-  if (!PLAIN_PATH.test(path) || req.headers['trpc-accept'] !== undefined || req.headers.accept?.includes('application/jsonl')) return false;
+  // A raw '#' (never sent by browsers) starts a fragment for tRPC's URL parsing: leave it to tRPC.
+  if (!PLAIN_PATH.test(path) || req.url.includes('#') || req.headers['trpc-accept'] !== undefined || req.headers.accept?.includes('application/jsonl')) return false;
   const procedure = options.router._def.procedures[path] as AnyProcedure | undefined;
   const type = procedure?._def.type;
   if (!procedure || (type !== 'query' && type !== 'mutation') || req.method !== METHOD_OF_TYPE[type]) return false;
@@ -77,7 +78,8 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
     .code(getHTTPStatusCode(body, []))
     .header('vary', 'trpc-accept, accept')
     .header('content-type', 'application/json')
-    .send(JSON.stringify(transformTRPCResponse(config, body)));
+    // A Buffer, because Fastify would add "; charset=utf-8" to a string's JSON content type.
+    .send(Buffer.from(JSON.stringify(transformTRPCResponse(config, body))));
   return true;
 }
 
