@@ -1,8 +1,9 @@
 /**
- * Queries built once. Kysely builds and compiles a query's SQL on every call: about 7 µs a query,
- * a third of what a login's small indexed queries cost on SQLite (apps/api/scratch measurements
- * in docs/benchmarks.md). The hot queries are written as usual with Kysely's typed builder, but
- * built once per dialect with stand-in values; a call only puts its values in their places.
+ * Queries built once. Kysely builds and compiles a query's SQL on every call: measured in a loop
+ * on SQLite, 30 µs for the identity-with-user read against 20 µs for the same query compiled
+ * beforehand, and 19 µs for better-sqlite3 alone. The hot queries are written as usual with
+ * Kysely's typed builder, but built once per dialect with stand-in values; a call only puts its
+ * values in their places.
  *
  * The builder must hand its parameters to Kysely as values and do nothing else with them (no
  * `??`, no branching on them): the SQL is built once, whatever the values of later calls.
