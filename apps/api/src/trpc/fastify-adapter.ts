@@ -78,10 +78,14 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
     .code(getHTTPStatusCode(body, []))
     .header('vary', 'trpc-accept, accept')
     .header('content-type', 'application/json')
-    // A Buffer, because Fastify would add "; charset=utf-8" to a string's JSON content type.
-    .send(Buffer.from(JSON.stringify(transformTRPCResponse(config, body))));
+    // With a serializer of its own, Fastify sends the text as it is: it neither adds "; charset=utf-8"
+    // to the content type (tRPC's is bare) nor needs a Buffer, which would go out as a second write.
+    .serializer(asIs)
+    .send(JSON.stringify(transformTRPCResponse(config, body)));
   return true;
 }
+
+const asIs = (payload: unknown) => payload as string;
 
 type AnyProcedure = ((options: {
   path: string;
