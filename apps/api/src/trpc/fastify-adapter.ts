@@ -67,6 +67,7 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
   let body: Parameters<typeof transformTRPCResponse>[1];
   try {
     ctx = await options.createContext({ req, res });
+    // No signal: tRPC's would abort when the client goes away, and no procedure here reads one.
     const data = await procedure({ path, getRawInput: async () => deserialized, ctx, type, signal: undefined, batchIndex: 0 });
     body = { result: { data } };
   } catch (cause) {
