@@ -4,6 +4,8 @@
  * statements; a mysql2 pool sized for the load), with no query builder in between.
  */
 import SQLite from 'better-sqlite3';
+// The product's own row type: the floor writes the same sessions table (a type only, erased at run time).
+import type { SessionRow } from '../../apps/api/src/modules/sessions/sessions.table.ts';
 import { createPool } from 'mysql2/promise';
 
 export interface StateRow {
@@ -22,15 +24,6 @@ export interface BoundIdentity {
   account: string;
   display_name: string | null;
   user_avatar_url: string | null;
-}
-
-export interface SessionRow {
-  id: string;
-  user_id: number;
-  created_at: number;
-  expires_at: number;
-  ip: string | null;
-  user_agent: string | null;
 }
 
 export interface FloorDb {
