@@ -8,7 +8,7 @@ import os from 'node:os';
 import bcrypt from 'bcryptjs';
 import type { Pool } from 'undici';
 import { parallelHashRate } from './lib/bcrypt-capacity.ts';
-import { inParallel, registerAccount, trpc } from './lib/fixtures.ts';
+import { clientAddress, fromAddress, inParallel, registerAccount, trpc } from './lib/fixtures.ts';
 import { openPool } from './lib/load.ts';
 import { createDatabase, startApi, startSimulator } from './lib/processes.ts';
 import { median, medianOf, percentile } from './lib/stats.ts';
@@ -48,17 +48,22 @@ export const stormLogins = (cost: number, scale: number) => Math.max(STORM_CLIEN
 export async function benchmarkPasswordStorm(cost: number, runs: number, scale: number, log: (line: string) => void): Promise<StormBenchmark> {
   const db = await createDatabase('sqlite');
   const sim = await startSimulator();
-  // Behind a proxy that names each client: 32 people, not 32 attempts from one address, which
-  // the per-address limit would rightly count against each other while they wait for bcrypt.
-  const api = await startApi({ databaseUrl: db.url, simUrl: sim.url, bcryptCost: cost, trustProxy: '127.0.0.1' });
+  // Behind the proxy (TRUST_PROXY, as every API of the bench) that names each client: 32 people,
+  // each registering and then signing in from an address of their own (fixtures.ts clientAddress),
+  // not 32 attempts from one address, which the per-address limits would rightly count against
+  // each other (10 registrations; sign-ins still being checked count until they settle).
+  const api = await startApi({ databaseUrl: db.url, simUrl: sim.url, bcryptCost: cost });
   const stormPool = await openPool(api.url, STORM_CLIENTS);
   const mePool = await openPool(api.url, 1);
   try {
-    const accounts = await inParallel(STORM_CLIENTS, 8, () => registerAccount(stormPool, PASSWORD));
-    const token = accounts[0]!.token;
+    const accounts = await inParallel(STORM_CLIENTS, 8, async () => {
+      const address = clientAddress();
+      return { ...(await registerAccount(stormPool, PASSWORD, address)), address };
+    });
+    const reader = accounts[0]!;
     const results: StormFigures[] = [];
     for (let run = 1; run <= runs; run++) {
-      const figures = await storm(stormPool, mePool, accounts, token, cost, stormLogins(cost, scale));
+      const figures = await storm(stormPool, mePool, accounts, reader, cost, stormLogins(cost, scale));
       results.push(figures);
       log(
         `  cost ${cost} run ${run}: ${figures.checksPerSecond.toFixed(1)}/s, limit ${figures.limitPerSecond.toFixed(1)}/s, measured capacity ${figures.capacityPerSecond.toFixed(1)}/s; auth.me p99 ${figures.meP99.toFixed(1)} ms over ${figures.meSamples}`,
@@ -84,7 +89,7 @@ function oneHashMs(cost: number): number {
   return median(times);
 }
 
-async function storm(stormPool: Pool, mePool: Pool, accounts: { account: string }[], token: string, cost: number, logins: number): Promise<StormFigures> {
+async function storm(stormPool: Pool, mePool: Pool, accounts: { account: string; address: string }[], me: { token: string; address: string }, cost: number, logins: number): Promise<StormFigures> {
   const hashMs = oneHashMs(cost);
   const limitPerSecond = (os.availableParallelism() * 1000) / hashMs;
   const capacityPerSecond = await parallelHashRate(cost, os.availableParallelism(), CAPACITY_SAMPLE_MS);
@@ -94,15 +99,15 @@ async function storm(stormPool: Pool, mePool: Pool, accounts: { account: string 
   const readMe = async () => {
     while (!stormOver) {
       const started = performance.now();
-      await trpc(mePool, 'query', 'auth.me', undefined, { authorization: `Bearer ${token}` });
+      await trpc(mePool, 'query', 'auth.me', undefined, { authorization: `Bearer ${me.token}`, ...fromAddress(me.address) });
       const took = performance.now() - started;
       meLatencies.push(took);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, ME_INTERVAL_MS - took)));
     }
   };
   const client = async (index: number) => {
-    const { account } = accounts[index]!;
-    const headers = { 'x-forwarded-for': `10.1.${Math.floor(index / 250)}.${(index % 250) + 1}` };
+    const { account, address } = accounts[index]!;
+    const headers = fromAddress(address);
     while (next < logins) {
       next++;
       await trpc(stormPool, 'mutation', 'auth.login', { account, password: PASSWORD }, headers);

@@ -3,12 +3,15 @@
  * buildApp, database, provider and session code — behind thinner front ends, so that the cost of
  * each layer can be read off by difference. LAYERS=fastify mounts it on a plain Fastify route of
  * the product's server (no tRPC); LAYERS=node on a bare node:http server (no Fastify either).
- * Configured by the API's environment; serves /authorize (set-up), /login and /healthz.
+ * Configured by the API's environment; serves /authorize (set-up), /login and /healthz. The client
+ * address is found as the product finds it behind its proxy (TRUST_PROXY, X-Forwarded-For), and
+ * counted by the product's own per-address bounds.
  */
 import http from 'node:http';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig } from '../../apps/api/src/config.ts';
 import type { RequestInfo } from '../../apps/api/src/deps.ts';
+import { addressKeyOf } from '../../apps/api/src/limits/address.ts';
 import { createLogger } from '../../apps/api/src/logger.ts';
 import { createAuthorizeUrl, loginWithWeibo } from '../../apps/api/src/modules/weibo-login/weibo-login.service.ts';
 
@@ -17,14 +20,30 @@ const app = await buildApp(config, createLogger('warn'));
 const browserIdOf = (cookie: string | undefined) => /(?:^|;\s*)wl_browser=([A-Za-z0-9_-]{43})/.exec(cookie ?? '')?.[1] ?? null;
 const requestInfo = (cookie: string | undefined, ip: string | undefined, userAgent: string | undefined): RequestInfo => ({
   client: { ip: ip ?? null, userAgent: userAgent ?? null },
+  addressKey: addressKeyOf(ip ?? null),
   browserId: browserIdOf(cookie),
+  signal: undefined,
 });
 const login = (body: { code: string; state: string }, info: RequestInfo) => loginWithWeibo(app.deps, body, info);
-const authorize = (cookie: string | undefined) => createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null);
+const authorize = (cookie: string | undefined, ip: string | undefined) => createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null, addressKeyOf(ip ?? null));
+
+/**
+ * node:http has no proxy support: the least it takes, for the one proxy the bench runs behind
+ * (TRUST_PROXY=127.0.0.1, processes.ts), is the last X-Forwarded-For entry when the peer is that
+ * proxy, the peer itself otherwise. (Fastify's request.ip does the general walk of proxy-addr.)
+ */
+const trusted = new Set(config.trustProxy === false ? [] : config.trustProxy.flatMap((item) => [item, `::ffff:${item}`]));
+function clientIp(request: http.IncomingMessage): string | undefined {
+  const peer = request.socket.remoteAddress;
+  const forwarded = request.headers['x-forwarded-for'];
+  if (peer === undefined || !trusted.has(peer) || typeof forwarded !== 'string') return peer;
+  const last = forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
+  return last || peer;
+}
 
 if (process.env.LAYERS === 'fastify') {
   app.app.post('/login', async (request) => login(request.body as { code: string; state: string }, requestInfo(request.headers.cookie, request.ip, request.headers['user-agent'])));
-  app.app.get('/authorize', async (request) => authorize(request.headers.cookie));
+  app.app.get('/authorize', async (request) => authorize(request.headers.cookie, request.ip));
   app.app.get('/healthz', async () => ({ ok: true }));
   await app.start();
 } else {
@@ -34,8 +53,8 @@ if (process.env.LAYERS === 'fastify') {
     const { cookie } = request.headers;
     let answer: unknown = { ok: true };
     if (request.url === '/login') {
-      answer = await login(JSON.parse(Buffer.concat(chunks).toString('utf8')), requestInfo(cookie, request.socket.remoteAddress, request.headers['user-agent']));
-    } else if (request.url === '/authorize') answer = await authorize(cookie);
+      answer = await login(JSON.parse(Buffer.concat(chunks).toString('utf8')), requestInfo(cookie, clientIp(request), request.headers['user-agent']));
+    } else if (request.url === '/authorize') answer = await authorize(cookie, clientIp(request));
     const text = JSON.stringify(answer);
     response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   });

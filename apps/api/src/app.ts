@@ -2,10 +2,16 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import type { Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
+import { createWorkLimits } from './limits/rate-limits.ts';
 import { startSweeper } from './maintenance.ts';
-import { createBcryptHasher } from './modules/passwords/password-hasher.ts';
+import { createStoredHashCost } from './modules/passwords/hash-cost.ts';
+import { createBcryptHasher, type PasswordHasher } from './modules/passwords/password-hasher.ts';
+import { createRevocationQueue } from './modules/weibo-login/revocation-queue.ts';
+import { handleRevocationHint } from './modules/weibo-login/weibo-binding.service.ts';
+import type { OAuthProvider } from './oauth/provider.ts';
 import { createWeiboProvider } from './oauth/weibo.ts';
 import { createServer, type Server } from './server.ts';
 
@@ -20,6 +26,30 @@ export interface App extends Server {
   deps: AppDeps;
 }
 
+export interface DepsParts {
+  db: Db;
+  jwtSecret: string;
+  weibo: OAuthProvider;
+  hasher: PasswordHasher;
+  log: Logger;
+  now: () => number;
+  weiboCallBudgetPerMinute: number;
+}
+
+/** The services' dependencies from their parts: the API, the tests and the bench build them here. */
+export async function createDeps(parts: DepsParts): Promise<AppDeps> {
+  const { weiboCallBudgetPerMinute, ...rest } = parts;
+  const storedHashCost = createStoredHashCost(parts.hasher.cost);
+  await storedHashCost.refresh(parts.db);
+  const deps: AppDeps = {
+    ...rest,
+    storedHashCost,
+    limits: createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
+    revocations: createRevocationQueue((hint) => handleRevocationHint(deps, hint), parts.log, parts.now),
+  };
+  return deps;
+}
+
 export async function buildApp(config: Config, logger: Logger, now: () => number = Date.now): Promise<App> {
   const database = openDatabase(config.database, { poolSize: DATABASE_POOL_SIZE });
   try {
@@ -31,22 +61,24 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
   }
   // bcrypt runs on worker threads (one per core) so that hashing never stalls the event loop.
   const hasher = await createBcryptHasher(config.bcryptCost);
-  const deps: AppDeps = {
+  const deps = await createDeps({
     db: database.db,
     jwtSecret: config.jwtSecret,
     weibo: createWeiboProvider(config.weibo, logger, now),
     hasher,
     log: logger,
     now,
-  };
+    weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
+  });
   const server = await createServer(deps, config, logger);
-  const stopSweeper = startSweeper(deps.db, now, logger);
+  const stopSweeper = startSweeper(deps, { auditRetentionDays: config.auditRetentionDays });
   return {
     ...server,
     deps,
     async stop() {
       stopSweeper();
       await server.stop();
+      await deps.revocations.drained();
       await Promise.all([database.close(), hasher.close()]);
     },
   };

@@ -2,8 +2,10 @@
  * The only reader of process.env (ARCHITECTURE §layout). Every variable of CONTRACT §2 is parsed
  * and validated here at start; a bad one stops the process with one line naming it.
  */
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
 import type { WeiboConfig } from './oauth/weibo.ts';
 
 /** Used only outside production; the production start refuses it. */
@@ -31,9 +33,15 @@ export interface Config {
   jwtSecret: string;
   weibo: WeiboConfig & { usingSimulator: boolean };
   bcryptCost: number;
-  trustProxy: boolean | number | string;
+  /** The proxies whose X-Forwarded-For is believed (addresses, CIDRs, proxy-addr's names), as
+   * Fastify's `trustProxy` takes them; false: the client address is the TCP peer. */
+  trustProxy: false | string[];
   corsOrigins: string[];
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Account events older than this many days are deleted. */
+  auditRetentionDays: number;
+  /** Calls to Weibo per minute from all addresses together. */
+  weiboCallBudgetPerMinute: number;
   /** Built web app served from the API's origin when present (`pnpm build` then `pnpm start`). */
   webDist: string;
 }
@@ -57,6 +65,8 @@ const env = z.object({
   TRUST_PROXY: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  AUDIT_RETENTION_DAYS: z.string().optional(),
+  WEIBO_CALL_BUDGET_PER_MINUTE: z.string().optional(),
   WEB_DIST: z.string().optional(),
   INIT_CWD: z.string().optional(),
 });
@@ -79,9 +89,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwtSecret: parseJwtSecret(e.JWT_SECRET, production),
     weibo: parseWeibo(e, production),
     bcryptCost: e.BCRYPT_COST,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY, production),
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
+    auditRetentionDays: parseInteger('AUDIT_RETENTION_DAYS', e.AUDIT_RETENTION_DAYS, { min: 1, max: 3650, fallback: 180 }),
+    weiboCallBudgetPerMinute: parseInteger('WEIBO_CALL_BUDGET_PER_MINUTE', e.WEIBO_CALL_BUDGET_PER_MINUTE, { min: 1, fallback: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT }),
     webDist: path.resolve(cwd, e.WEB_DIST ?? path.join(REPO_ROOT, 'apps/web/dist')),
   };
 }
@@ -119,6 +131,17 @@ function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'
   const usingSimulator = !production && !e.WEIBO_CLIENT_ID;
   if (!usingSimulator && !e.WEIBO_CLIENT_ID) throw new ConfigError('WEIBO_CLIENT_ID: required when NODE_ENV=production');
   if (!usingSimulator && !e.WEIBO_CLIENT_SECRET) throw new ConfigError('WEIBO_CLIENT_SECRET: required with WEIBO_CLIENT_ID');
+  if (production) {
+    // The demo app's id and secret are public (they are in this repository): a production site
+    // using them would be signing people in through an app anyone can impersonate.
+    if (e.WEIBO_CLIENT_ID === SIMULATOR_DEFAULTS.clientId) {
+      throw new ConfigError("WEIBO_CLIENT_ID: the simulator's demo app is refused in production; give your Weibo app's AppKey");
+    }
+    if (e.WEIBO_CLIENT_SECRET === SIMULATOR_DEFAULTS.clientSecret) {
+      throw new ConfigError("WEIBO_CLIENT_SECRET: the simulator's demo secret is refused in production; give your Weibo app's AppSecret");
+    }
+    for (const name of ['WEIBO_AUTHORIZE_URL', 'WEIBO_API_BASE', 'WEIBO_REDIRECT_URI'] as const) requireHttps(name, e[name]);
+  }
   const sim = usingSimulator ? SIMULATOR_DEFAULTS : null;
   return {
     clientId: e.WEIBO_CLIENT_ID ?? SIMULATOR_DEFAULTS.clientId,
@@ -131,13 +154,79 @@ function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'
   };
 }
 
-function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
-  if (!value || ['off', 'false', '0', 'no'].includes(value.toLowerCase())) return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  if (value.toLowerCase() === 'true') {
-    throw new ConfigError('TRUST_PROXY: give a hop count or the proxies\' addresses, not "true" (that would believe any client)');
+/** Hosts on which production may still use http: this machine only (the benchmarks and tests run
+ * a production start against a local simulator). WHATWG URL has already normalised the host
+ * (lower case, `127.1` → `127.0.0.1`, IPv6 in brackets). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** In production an http: URL would carry the authorization code, the client secret or the
+ * access token in clear text across the network. The URL is not printed: it may hold credentials. */
+function requireHttps(name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  const url = new URL(value);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ConfigError(`${name}: must be an https: URL in production (http: only on 127.0.0.1, localhost or [::1])`);
   }
-  return value;
+}
+
+const TRUST_PROXY_EXAMPLE = "name the proxies' addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8)";
+/** The names @fastify/proxy-addr expands into ranges (exactly these spellings). */
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** ::ffff:0:0/96, the IPv4-mapped addresses: proxy-addr matches every IPv4 client against it. */
+const IPV4_MAPPED = new BlockList();
+IPV4_MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6');
+
+/**
+ * TRUST_PROXY decides whose X-Forwarded-For is believed, and so which address every per-address
+ * limit counts. Everything accepted here is what @fastify/proxy-addr compiles without throwing
+ * (config.test.ts holds the two to each other): an item it refused would otherwise surface only
+ * when Fastify is built, as a misleading "database unreachable" line.
+ */
+function parseTrustProxy(value: string | undefined, production: boolean): Config['trustProxy'] {
+  const trimmed = value?.trim() ?? '';
+  if (!trimmed || ['off', 'false', '0', 'no'].includes(trimmed.toLowerCase())) return false;
+  // A hop count trusts whoever is nearest, with no check of who that is: a client reaching the
+  // API directly writes its own X-Forwarded-For and picks its address.
+  if (/^\d+$/.test(trimmed)) {
+    throw new ConfigError(`TRUST_PROXY: a hop count would believe X-Forwarded-For from any client that reaches the API directly; ${TRUST_PROXY_EXAMPLE}`);
+  }
+  if (trimmed.toLowerCase() === 'true') {
+    throw new ConfigError(`TRUST_PROXY: "true" would believe X-Forwarded-For from any client; ${TRUST_PROXY_EXAMPLE}`);
+  }
+  return trimmed.split(',').map((raw) => {
+    const item = raw.trim();
+    if (PROXY_ADDR_NAMES.has(item)) return item;
+    const slash = item.lastIndexOf('/');
+    const address = slash === -1 ? item : item.slice(0, slash);
+    const family = isIP(address);
+    if (family === 0) throw new ConfigError(`TRUST_PROXY: "${item}" is not an address, a CIDR or loopback/linklocal/uniquelocal`);
+    // proxy-addr reads fewer zone ids than node:net does; an address without its zone still
+    // matches a peer that has one.
+    if (address.includes('%')) throw new ConfigError(`TRUST_PROXY: "${item}": give the address without its zone (%…)`);
+    const prefixText = slash === -1 ? null : item.slice(slash + 1);
+    const max = family === 4 ? 32 : 128;
+    if (prefixText !== null && (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max)) {
+      throw new ConfigError(`TRUST_PROXY: "${item}" is not an address, a CIDR or loopback/linklocal/uniquelocal`);
+    }
+    // A /0 trusts every address. Refused outside production too: proxy-addr refuses a zero prefix,
+    // so the start would fail later with a line that does not name TRUST_PROXY.
+    if (prefixText !== null && Number(prefixText) === 0) throw new ConfigError(`TRUST_PROXY: "${item}" would trust every address; ${TRUST_PROXY_EXAMPLE}`);
+    if (production && family === 6 && Number(prefixText) === 96 && IPV4_MAPPED.check(address, 'ipv6')) {
+      throw new ConfigError(`TRUST_PROXY: "${item}" would trust every IPv4 address, refused in production; ${TRUST_PROXY_EXAMPLE}`);
+    }
+    return item;
+  });
+}
+
+/** A whole number of digits within bounds; unset or empty is the default. */
+function parseInteger(name: string, value: string | undefined, bounds: { min: number; max?: number; fallback: number }): number {
+  const trimmed = value?.trim() ?? '';
+  if (!trimmed) return bounds.fallback;
+  const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < bounds.min || (bounds.max !== undefined && number > bounds.max)) {
+    throw new ConfigError(`${name}: must be a whole number ${bounds.max === undefined ? `of at least ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`}`);
+  }
+  return number;
 }
 
 function parseCorsOrigins(value: string | undefined): string[] {

@@ -21,6 +21,10 @@ const MESSAGES: Record<ErrorReason, string> = {
 
 export interface AppErrorDetails {
   retryAfterSeconds?: number;
+  /** With TOO_MANY_ATTEMPTS, which bound refused the call, so the message says the truth:
+   * `failures` (wrong passwords), `in_flight` (other sign-ins still being checked), `busy` (the
+   * password checker's queue is full), `rate` (too many requests of this kind). */
+  limit?: 'failures' | 'in_flight' | 'busy' | 'rate';
 }
 
 /**
@@ -38,9 +42,17 @@ export class AppError extends TRPCError {
   }
 }
 
+const TOO_MANY: Record<NonNullable<AppErrorDetails['limit']>, string> = {
+  failures: 'Too many failed attempts.',
+  in_flight: 'Other sign-ins to this account are still being checked.',
+  busy: 'Too many sign-ins are being checked right now.',
+  rate: 'Too many requests of this kind from here.',
+};
+
 function messageFor(reason: ErrorReason, details: AppErrorDetails): string {
   if (reason === 'TOO_MANY_ATTEMPTS' && details.retryAfterSeconds !== undefined) {
-    return `Too many failed attempts. Try again in ${details.retryAfterSeconds} seconds.`;
+    const seconds = details.retryAfterSeconds;
+    return `${TOO_MANY[details.limit ?? 'failures']} Try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`;
   }
   return MESSAGES[reason];
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
-import { handleRevocationHint } from './modules/weibo-login/weibo-binding.service.ts';
 
 const HEALTH_TIMEOUT_MS = 1000;
 
@@ -18,8 +17,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const revoked = async (params: unknown) => {
     const hint = revokedHint.safeParse(params);
-    // Answer the same whatever happened, so the endpoint tells a caller nothing.
-    if (hint.success) await handleRevocationHint(deps, hint.data);
+    // Answered at once and alike, known uid or not: the check with Weibo happens later, in the
+    // bounded queue (modules/weibo-login/revocation-queue.ts), so the answer tells a caller nothing.
+    if (hint.success && deps.weibo.isOwnApp(hint.data.source)) deps.revocations.enqueue(hint.data);
     return 'ok';
   };
   app.get('/api/weibo/revoked', async (request) => revoked(request.query));

@@ -1,23 +1,74 @@
 /**
- * Expired states, tickets, sessions and old password attempts are swept on a timer, off the
- * request path, so the tables stay short and every request does only its own row work.
+ * Expired states, tickets, sessions, old password attempts, forgotten browsers and events past
+ * AUDIT_RETENTION_DAYS are swept on a timer, off the request path, so the tables stay short and
+ * every request does only its own row work. Each table is swept in batches of SWEEP_BATCH_ROWS
+ * rows by primary key, yielding between batches: no single DELETE holds SQLite (which runs on
+ * the event loop) or a MySQL lock for long, however much piled up.
  */
-import type { Logger } from 'pino';
-import type { Db } from './db/database.ts';
-import { ATTEMPT_WINDOW_MS } from './modules/passwords/password-limiter.ts';
+import type { DbHandle } from './db/database.ts';
+import type { AppDeps } from './deps.ts';
+import { ATTEMPT_WINDOW_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
 
 const SWEEP_EVERY_MS = 60_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function sweepExpired(db: Db, now: number): Promise<void> {
-  await db.deleteFrom('oauth_states').where('expires_at', '<=', now).execute();
-  await db.deleteFrom('bind_tickets').where('expires_at', '<=', now).execute();
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-  await db.deleteFrom('password_attempts').where('at', '<=', now - ATTEMPT_WINDOW_MS).execute();
+export interface SweepOptions {
+  auditRetentionDays: number;
 }
 
-export function startSweeper(db: Db, now: () => number, log: Logger): () => void {
+type Sweep = (db: DbHandle, before: number) => Promise<number>;
+
+/** Deletes up to one batch of the rows older than `before`, by their ids; returns how many. */
+const batchBy =
+  <T extends 'oauth_states' | 'bind_tickets' | 'sessions' | 'password_attempts' | 'auth_events'>(table: T, column: 'expires_at' | 'at'): Sweep =>
+  async (db, before) => {
+    const rows = await (db as DbHandle)
+      .selectFrom(table as 'sessions')
+      .select('id')
+      .where(column as 'expires_at', '<=', before)
+      .limit(SWEEP_BATCH_ROWS)
+      .execute();
+    if (rows.length === 0) return 0;
+    await db.deleteFrom(table as 'sessions').where('id', 'in', rows.map((row) => row.id)).execute();
+    return rows.length;
+  };
+
+const sweepKnownBrowsers: Sweep = async (db, before) => {
+  const rows = await db.selectFrom('known_browsers').select(['user_id', 'browser_hash']).where('last_seen_at', '<=', before).limit(SWEEP_BATCH_ROWS).execute();
+  for (const row of rows) await db.deleteFrom('known_browsers').where('user_id', '=', row.user_id).where('browser_hash', '=', row.browser_hash).execute();
+  return rows.length;
+};
+
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Sweeps each table in bounded batches; returns the rows deleted per table. */
+export async function sweepExpired(db: DbHandle, now: number, options: SweepOptions): Promise<Record<string, number>> {
+  const plan: [string, Sweep, number][] = [
+    ['oauth_states', batchBy('oauth_states', 'expires_at'), now],
+    ['bind_tickets', batchBy('bind_tickets', 'expires_at'), now],
+    ['sessions', batchBy('sessions', 'expires_at'), now],
+    ['password_attempts', batchBy('password_attempts', 'at'), now - ATTEMPT_WINDOW_MS],
+    ['known_browsers', sweepKnownBrowsers, now - KNOWN_BROWSER_TTL_MS],
+    ['auth_events', batchBy('auth_events', 'at'), now - options.auditRetentionDays * DAY_MS],
+  ];
+  const deleted: Record<string, number> = {};
+  for (const [table, sweep, before] of plan) {
+    deleted[table] = 0;
+    for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
+      const rows = await sweep(db, before);
+      deleted[table] += rows;
+      if (rows < SWEEP_BATCH_ROWS) break;
+      await yieldToRequests();
+    }
+  }
+  return deleted;
+}
+
+export function startSweeper(deps: AppDeps, options: SweepOptions): () => void {
   const timer = setInterval(() => {
-    sweepExpired(db, now()).catch((error: unknown) => log.warn({ err: error }, 'sweep of expired rows failed'));
+    sweepExpired(deps.db, deps.now(), options)
+      .then(() => deps.storedHashCost.refresh(deps.db))
+      .catch((error: unknown) => deps.log.warn({ err: error }, 'sweep of expired rows failed'));
   }, SWEEP_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);

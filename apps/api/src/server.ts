@@ -12,12 +12,18 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerApiRoutes } from './http-routes.ts';
+import { BODY_LIMIT_BYTES, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_BATCH_CALLS, REQUEST_TIMEOUT_MS } from './limits/bounds.ts';
 import { securityHeaders } from './security-headers.ts';
 import { createFastifyContext } from './trpc/context.ts';
-import { registerTrpc } from './trpc/fastify-adapter.ts';
+import { answerRefusedBody, registerTrpc } from './trpc/fastify-adapter.ts';
 import { appRouter } from './trpc/router.ts';
 
-const BODY_LIMIT_BYTES = 64 * 1024;
+/** How often Node looks for requests past their timeouts (its default is 30 s, which would let a
+ * slow sender keep a socket twice as long as REQUEST_TIMEOUT_MS says). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+/** A procedure path as long as a full batch of the longest paths; longer is a 404 before tRPC. */
+const longestPath = Math.max(...Object.keys(appRouter._def.procedures).map((path) => path.length));
+const MAX_PATH_PARAM_LENGTH = MAX_BATCH_CALLS * (longestPath + 1);
 
 export type ServerConfig = Pick<Config, 'host' | 'port' | 'trustProxy' | 'corsOrigins' | 'webDist'>;
 
@@ -32,12 +38,15 @@ export interface Server {
 export async function createServer(deps: AppDeps, config: ServerConfig, logger: Logger): Promise<Server> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    routerOptions: { maxParamLength: 5000 },
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     return503OnClosing: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
   });
 
   await app.register(cookie);
@@ -49,6 +58,9 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
         defaultSrc: ["'self'"],
         // Weibo avatars come from Weibo's image hosts (or the simulator in development).
         imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+        // Helmet's defaults allow styles and fonts from any https: origin; the app ships its own.
+        styleSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
@@ -61,13 +73,23 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     frameguard: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    // tRPC answers carry session tokens, tickets and the binding cookie: no cache may keep one.
+    if (request.url.startsWith('/trpc/')) reply.header('cache-control', 'no-store');
     done();
+  });
+
+  // Set before the routes' scopes are made, which inherit it. Bodies Fastify refuses under /trpc (too large, multipart) get tRPC's error shape and a reason.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    if (request.url.startsWith('/trpc/') && answerRefusedBody(appRouter, request, reply, error)) return;
+    reply.send(error);
   });
 
   await registerTrpc(app, '/trpc', {
     router: appRouter,
+    maxBatchSize: MAX_BATCH_CALLS,
+    maxBodySize: BODY_LIMIT_BYTES,
     createContext: createFastifyContext(deps),
     onError({ error, path, req }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'unexpected error');
@@ -99,9 +121,6 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
   };
 }
 
-/** TRUST_PROXY=n: believe the n proxies nearest to us (Fastify's hop-count form, typed as a function). */
-const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
-
 /** The SPA's routes (/login, /weibo…) are answered with index.html; /api and /trpc never are. */
 async function serveWebApp(app: FastifyInstance, webDist: string): Promise<void> {
   const index = path.join(webDist, 'index.html');
@@ -111,9 +130,9 @@ async function serveWebApp(app: FastifyInstance, webDist: string): Promise<void>
   app.setNotFoundHandler((request, reply) => {
     const url = request.url;
     if (hasWeb && request.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/trpc/') && !path.extname(url.split('?')[0]!)) {
-      // The shell must be revalidated (it names the current hashed assets); cacheControl: false keeps
-      // the static plugin's maxAge from replacing this header.
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+      // The shell is never stored (it is served for /weibo?code=…, and names the current hashed
+      // assets); cacheControl: false keeps the static plugin's maxAge from replacing this header.
+      return reply.header('cache-control', 'no-store').sendFile('index.html', { cacheControl: false });
     }
     return reply.code(404).send({ error: 'not found' });
   });

@@ -4,12 +4,13 @@
  */
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBcryptHasher, type PooledPasswordHasher } from '../src/modules/passwords/password-hasher.ts';
+import { costOf, createBcryptHasher, type PooledPasswordHasher } from '../src/modules/passwords/password-hasher.ts';
+import { EXIT_PASSWORD, RECORDING_WORKER_URL, failureOf, within } from './support/hasher/recording.ts';
 
 describe('bcrypt worker pool', () => {
   const opened: PooledPasswordHasher[] = [];
-  const open = async (cost: number, threads?: number) => {
-    const hasher = await createBcryptHasher(cost, threads);
+  const open = async (cost: number, threads?: number, workerUrl?: URL) => {
+    const hasher = await createBcryptHasher(cost, threads, workerUrl ? { workerUrl } : {});
     opened.push(hasher);
     return hasher;
   };
@@ -27,6 +28,30 @@ describe('bcrypt worker pool', () => {
     expect(await hasher.verify('correct horse 1', bcrypt.hashSync('correct horse 1', 4))).toBe(true);
     expect(hasher.dummyHash).toMatch(/^\$2b\$04\$[./A-Za-z0-9]{53}$/);
     expect(await hasher.verify('no-such-account-placeholder', hasher.dummyHash)).toBe(false);
+    expect(hasher.cost).toBe(4);
+  });
+
+  it('makes unmatchable dummy hashes of any cost, one per cost', async () => {
+    const hasher = await open(4);
+    expect(hasher.dummyHashAt(4)).toBe(hasher.dummyHash);
+    const dummy = hasher.dummyHashAt(6);
+    expect(dummy).toMatch(/^\$2b\$06\$[./A-Za-z0-9]{53}$/);
+    expect(costOf(dummy)).toBe(6);
+    expect(hasher.dummyHashAt(6)).toBe(dummy);
+    expect(await hasher.verify('', dummy)).toBe(false);
+    expect(await hasher.verify('no-such-account-placeholder', dummy)).toBe(false);
+    expect(() => hasher.dummyHashAt(3)).toThrow(RangeError);
+    expect(() => hasher.dummyHashAt(10.5)).toThrow(RangeError);
+  });
+
+  it('reads the cost of bcrypt hashes, and of nothing else', () => {
+    const digest = '.'.repeat(53);
+    expect(costOf(bcrypt.hashSync('a password', 5))).toBe(5);
+    expect(costOf(`$2a$12$${digest}`)).toBe(12);
+    expect(costOf(`$2y$31$${digest}`)).toBe(31);
+    for (const other of [`$2x$10$${digest}`, `$2b$03$${digest}`, `$2b$32$${digest}`, `$2b$10$${digest}x`, '$2b$10$', 'plain text', '']) {
+      expect(costOf(other)).toBeNull();
+    }
   });
 
   it('makes comparing against the dummy hash cost as much as against a real one', async () => {
@@ -71,9 +96,20 @@ describe('bcrypt worker pool', () => {
     expect(longestGap).toBeLessThan(took / 2);
   });
 
-  it('refuses work after close', async () => {
+  it('fails the job of a thread that dies, and replaces the thread', async () => {
+    const hasher = await open(4, 1, RECORDING_WORKER_URL);
+    const dying = failureOf(hasher.hash(EXIT_PASSWORD));
+    const after = hasher.hash('after the crash');
+    expect(String(await within(20_000, dying))).toMatch(/exit code 3/);
+    expect(bcrypt.compareSync('after the crash', await within(20_000, after))).toBe(true);
+  });
+
+  it('refuses waiting calls on close, and work after it', async () => {
     const hasher = await createBcryptHasher(4, 1);
-    await hasher.close();
+    const running = hasher.hash('running at close');
+    const waiting = failureOf(hasher.hash('waiting at close'));
+    await Promise.all([hasher.close(), running.catch(() => {})]);
+    expect(String(await waiting)).toMatch(/closed/);
     await expect(hasher.hash('too late password')).rejects.toThrow(/closed/);
   });
 });

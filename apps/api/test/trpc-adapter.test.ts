@@ -44,6 +44,8 @@ vi.mock(import('../src/trpc/fastify-adapter.ts'), async (importOriginal) => {
     const side = recorded.serveNextWith;
     const recording: typeof options = {
       router: options.router,
+      maxBatchSize: options.maxBatchSize,
+      maxBodySize: options.maxBodySize,
       createContext(contextOptions) {
         recorded[side].contextHadInfo.push('info' in contextOptions);
         return options.createContext(contextOptions);
@@ -124,8 +126,8 @@ const withSession = (u: Users): Sent => ({ headers: { authorization: `Bearer ${u
 const post = (body: string, contentType = 'application/json'): Sent => ({ method: 'POST', headers: { 'content-type': contentType }, body });
 const input = (json: string) => `?input=${encodeURIComponent(json)}`;
 const BROWSER_COOKIE = `wl_browser=${'b'.repeat(43)}`;
-const MULTIPART_BOUNDARY = 'comparison-boundary';
-const multipart = `--${MULTIPART_BOUNDARY}\r\ncontent-disposition: form-data; name="account"\r\n\r\na\r\n--${MULTIPART_BOUNDARY}--\r\n`;
+// Multipart is not compared: tRPC's plugin streams it into FormData, ours refuses it with 415
+// (no procedure takes FormData; security/bounds.test.ts holds that).
 
 const cases: Case[] = [
   // Success
@@ -169,7 +171,6 @@ const cases: Case[] = [
   { name: 'invalid JSON in ?input=', target: `/weibo.authorizeUrl${input('{broken')}`, status: 400, route: 'tRPC handler' },
   { name: 'POST as text/plain', target: '/auth.login', sent: () => post('{}', 'text/plain'), status: 415, route: 'tRPC handler' },
   { name: 'POST as a form (parsed by formbody)', target: '/auth.login', sent: () => post('account=a&password=b', 'application/x-www-form-urlencoded'), status: 415, route: 'tRPC handler' },
-  { name: 'POST as multipart', target: '/auth.login', sent: () => post(multipart, `multipart/form-data; boundary=${MULTIPART_BOUNDARY}`), status: 400, route: 'tRPC handler' },
   { name: 'POST as application/jsonx', target: '/auth.login', sent: () => post('{}', 'application/jsonx'), status: 415, route: 'Fastify' },
   { name: 'POST as application/json-patch+json', target: '/auth.login', sent: () => post('{}', 'application/json-patch+json'), status: 415, route: 'Fastify' },
   { name: 'POST as "application/json, text/plain"', target: '/auth.login', sent: () => post('{}', 'application/json, text/plain'), status: 415, route: 'Fastify' },
@@ -225,7 +226,8 @@ describe('our tRPC route against tRPC’s own Fastify plugin', () => {
     expect(recorded.adapter.errors).toEqual(recorded.stock.errors);
     const calls = [answers.stock.body].flat() as { error?: { data?: { code: string; path?: string } } }[];
     const failedCalls = calls.flatMap(({ error }) => (error?.data ? [{ code: error.data.code, path: error.data.path }] : []));
-    expect(recorded.stock.errors).toEqual(failedCalls);
+    // Bodies Fastify refuses (route 'Fastify') get tRPC's error shape without reaching tRPC.
+    if (route !== 'Fastify') expect(recorded.stock.errors).toEqual(failedCalls);
 
     // Which path the adapter took: tRPC's handler passes `info` to createContext, ours does not.
     expect(recorded.stock.contextHadInfo.every(Boolean)).toBe(true);

@@ -4,6 +4,9 @@ import { isInAppPath } from './paths.ts';
 /** Accounts: 3–32 letters (any script), digits, `_`, `.`, `-`; NFC-normalised so that the same
  * name typed on two keyboards is one account. */
 export const ACCOUNT_PATTERN = /^[\p{L}\p{Nd}_.-]{3,32}$/u;
+/** (2e) New account names are ASCII, compared without case, so that no two names look alike;
+ * accounts made before with other letters keep signing in under ACCOUNT_PATTERN. */
+export const NEW_ACCOUNT_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads 72 bytes and ignores the rest: longer passwords are refused, never cut. */
 export const PASSWORD_MAX_BYTES = 72;
@@ -20,6 +23,12 @@ export const accountSchema = z
       .string()
       .regex(ACCOUNT_PATTERN, 'Account: 3 to 32 letters, digits, "_", "." or "-"'),
   );
+
+/** The name of an account being created. */
+export const newAccountSchema = z
+  .string()
+  .trim()
+  .pipe(z.string().regex(NEW_ACCOUNT_PATTERN, 'Account: 3 to 32 letters a–z, digits, "_", "." or "-"'));
 
 export const passwordSchema = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountSchema, codeSchema, passwordSchema, redirectToSchema, stateSchema, ticketSchema } from './fields.ts';
+import { accountSchema, codeSchema, newAccountSchema, passwordSchema, redirectToSchema, stateSchema, ticketSchema } from './fields.ts';
 import { activityEventSchema, bindRequiredSchema, identitySchema, signedInSchema, userSchema } from './dto.ts';
 
 /** Input and output of every procedure of CONTRACT §3, by procedure path. Unknown keys are
@@ -14,6 +14,9 @@ export const weiboLoginOutput = z.discriminatedUnion('status', [signedInSchema, 
 
 export const ticketCredentialsInput = z.strictObject({ ticket: ticketSchema, account: accountSchema, password: passwordSchema });
 export const credentialsInput = z.strictObject({ account: accountSchema, password: passwordSchema });
+/** Creating an account: the name must be a new-style (ASCII) one. */
+export const newCredentialsInput = z.strictObject({ account: newAccountSchema, password: passwordSchema });
+export const ticketNewCredentialsInput = z.strictObject({ ticket: ticketSchema, account: newAccountSchema, password: passwordSchema });
 export const unbindInput = z.strictObject({ password: passwordSchema });
 export const connectOutput = z.object({ identity: identitySchema });
 export const okOutput = z.object({ ok: z.literal(true) });

@@ -66,6 +66,16 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * mysql2 puts the failed statement on its errors as `sql`, with the values written into it:
+ * session ids, tokens, password hashes. Any log line of such an error would carry them, so the
+ * statement is taken off here, where every query passes; the code, errno and message stay.
+ */
+function withoutStatement(error: unknown): unknown {
+  if (error && typeof error === 'object' && 'sql' in error) delete (error as { sql?: string }).sql;
+  return error;
+}
+
 /** Our queries are single-row lookups and writes: far below this even on a loaded server. */
 const QUERY_TIMEOUT_MS = 5000;
 
@@ -91,7 +101,7 @@ function withQueryTimeout(pool: Pool): MysqlPool {
         query: (sql: string, values: QueryValues, callback?: (error: unknown, result: never) => void) =>
           connection.query({ sql, values, timeout: QUERY_TIMEOUT_MS }, (error: unknown, result: unknown) => {
             if ((error as { code?: string } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-            callback?.(error, result as never);
+            callback?.(withoutStatement(error), result as never);
           }),
       };
       bounded.set(connection, wrapped);

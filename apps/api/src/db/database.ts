@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuthEventsTable } from '../modules/audit/audit.table.ts';
 import type { IdentitiesTable } from '../modules/identities/identities.table.ts';
+import type { KnownBrowsersTable } from '../modules/passwords/known-browsers.table.ts';
 import type { PasswordAttemptsTable } from '../modules/passwords/password-attempts.table.ts';
 import type { SessionsTable } from '../modules/sessions/sessions.table.ts';
 import type { UsersTable } from '../modules/users/users.table.ts';
@@ -15,6 +16,7 @@ export interface Database {
   oauth_states: OAuthStatesTable;
   bind_tickets: BindTicketsTable;
   password_attempts: PasswordAttemptsTable;
+  known_browsers: KnownBrowsersTable;
   auth_events: AuthEventsTable;
 }
 

@@ -9,4 +9,6 @@ export interface OAuthStatesTable {
   user_id: number | null;
   redirect_to: string;
   expires_at: number;
+  /** The address key (limits/address.ts) it was issued to: outstanding states are bounded per address. */
+  address_key: string | null;
 }

@@ -7,32 +7,64 @@ import type { DbHandle } from '../db/database.ts';
 import { prepareQuery } from '../db/prepared.ts';
 import { randomToken, sameDigest, sha256Hex } from '../crypto.ts';
 import { AppError } from '../errors.ts';
+import { OUTSTANDING_STATES_PER_ADDRESS, OUTSTANDING_STATES_PER_BROWSER } from '../limits/bounds.ts';
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
+
+const selectState = prepareQuery((db, id: string) => db.selectFrom('oauth_states').selectAll().where('id', '=', id));
+const deleteState = prepareQuery((db, id: string) => db.deleteFrom('oauth_states').where('id', '=', id));
 export type OAuthIntent = 'login' | 'connect';
 
 export interface StateRequest {
   browserId: string;
+  /** limits/address.ts: outstanding states are bounded per address as well as per browser. */
+  addressKey: string;
   intent: OAuthIntent;
   userId: number | null;
   redirectTo: string;
   now: number;
 }
 
+/**
+ * A new state, unless this browser or this address already holds too many unspent, unexpired
+ * ones (each can make us spend a token exchange): then TOO_MANY_ATTEMPTS until the oldest
+ * expires. Written first and counted after, so a burst sees itself and stops at the bound.
+ */
 export async function issueState(db: DbHandle, request: StateRequest): Promise<string> {
   const state = randomToken();
+  const id = sha256Hex(state);
+  const browserHash = sha256Hex(request.browserId);
   await db
     .insertInto('oauth_states')
     .values({
-      id: sha256Hex(state),
-      browser_hash: sha256Hex(request.browserId),
+      id,
+      browser_hash: browserHash,
+      address_key: request.addressKey,
       intent: request.intent,
       user_id: request.userId,
       redirect_to: request.redirectTo,
       expires_at: request.now + STATE_TTL_MS,
     })
     .execute();
-  return state;
+  const [byBrowser, byAddress] = await Promise.all([
+    outstanding(db, 'browser_hash', browserHash, request.now),
+    outstanding(db, 'address_key', request.addressKey, request.now),
+  ]);
+  const over = [byBrowser.count > OUTSTANDING_STATES_PER_BROWSER ? byBrowser : null, byAddress.count > OUTSTANDING_STATES_PER_ADDRESS ? byAddress : null].filter((o) => o !== null);
+  if (over.length === 0) return state;
+  await deleteState(db, id);
+  const oldestExpiry = Math.min(...over.map((o) => o.oldestExpiry));
+  throw new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil((oldestExpiry - request.now) / 1000)), limit: 'rate' });
+}
+
+async function outstanding(db: DbHandle, column: 'browser_hash' | 'address_key', value: string, now: number) {
+  const row = await db
+    .selectFrom('oauth_states')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min<number | string>('expires_at').as('oldest')])
+    .where(column, '=', value)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), oldestExpiry: Number(row.oldest ?? now) };
 }
 
 export interface StateCheck {
@@ -44,8 +76,6 @@ export interface StateCheck {
   now: number;
 }
 
-const selectState = prepareQuery((db, id: string) => db.selectFrom('oauth_states').selectAll().where('id', '=', id));
-const deleteState = prepareQuery((db, id: string) => db.deleteFrom('oauth_states').where('id', '=', id));
 
 /** Accepts a state once, returning where to go afterwards; anything amiss is STATE_INVALID. A
  * state shown without its browser's cookie is not spent, so a stranger cannot burn it. */

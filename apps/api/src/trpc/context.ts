@@ -7,9 +7,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppDeps, RequestInfo } from '../deps.ts';
 import { randomToken } from '../crypto.ts';
+import { addressKeyOf } from '../limits/address.ts';
 
-/** HttpOnly, SameSite=Lax cookie that ties an OAuth state to the browser that asked for it. */
+/** HttpOnly, SameSite=Lax cookie that ties an OAuth state (and a bind ticket) to the browser
+ * that asked for it. Over https it carries the `__Host-` prefix: the browser then accepts it
+ * only from this very host, Secure, for Path=/ — no subdomain or other path can plant one. */
 export const BROWSER_COOKIE = 'wl_browser';
+export const SECURE_BROWSER_COOKIE = `__Host-${BROWSER_COOKIE}`;
 const BROWSER_COOKIE_MAX_AGE_S = 24 * 60 * 60;
 const BROWSER_ID = /^[A-Za-z0-9_-]{43}$/;
 const USER_AGENT_MAX = 512;
@@ -27,27 +31,55 @@ export interface Context {
   log: Logger;
 }
 
+/**
+ * The binding id the request carries, or null. Two different values under the cookie's name
+ * (one planted for a narrower path, say) make it null rather than a guess: whichever we took
+ * could be the planted one.
+ */
+export function browserIdOf(cookieHeader: string | undefined, name: string): string | null {
+  if (!cookieHeader?.includes(name)) return null;
+  let found: string | null = null;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    if (found !== null && found !== value) return null;
+    found = value;
+  }
+  return found !== null && BROWSER_ID.test(found) ? found : null;
+}
+
 export function createFastifyContext(deps: AppDeps) {
   return ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
-    const cookie = req.cookies[BROWSER_COOKIE];
-    let browserId = cookie && BROWSER_ID.test(cookie) ? cookie : null;
+    const secure = req.protocol === 'https';
+    const cookieName = secure ? SECURE_BROWSER_COOKIE : BROWSER_COOKIE;
+    let browserId = browserIdOf(req.headers.cookie, cookieName);
+    const ip = req.ip.slice(0, CLIENT_IP_MAX);
+    let aborted: AbortController | undefined;
+    const request: RequestInfo = {
+      client: { ip, userAgent: req.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
+      addressKey: addressKeyOf(ip),
+      browserId,
+      get signal() {
+        if (!aborted) {
+          const controller = (aborted = new AbortController());
+          // 'close' also follows a completed answer; only one closed before it means the client left.
+          res.raw.once('close', () => {
+            if (!res.raw.writableFinished) controller.abort(new Error('the client went away'));
+          });
+        }
+        return aborted.signal;
+      },
+    };
     return {
       deps,
-      request: {
-        client: { ip: req.ip.slice(0, CLIENT_IP_MAX), userAgent: req.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
-        browserId,
-      },
+      request,
       authorization: req.headers.authorization,
       ensureBrowserId() {
         if (browserId) return browserId;
         browserId = randomToken();
-        res.setCookie(BROWSER_COOKIE, browserId, {
-          httpOnly: true,
-          sameSite: 'lax',
-          path: '/',
-          secure: req.protocol === 'https',
-          maxAge: BROWSER_COOKIE_MAX_AGE_S,
-        });
+        request.browserId = browserId;
+        res.setCookie(cookieName, browserId, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: BROWSER_COOKIE_MAX_AGE_S });
         return browserId;
       },
       log: req.log as unknown as Logger,

@@ -10,7 +10,7 @@
  * handed to tRPC's `fastifyRequestHandler`, so the answers are tRPC's own. The test
  * trpc-adapter.test.ts sends the same requests to both and compares the answers.
  */
-import type { AnyRouter } from '@trpc/server';
+import { type AnyRouter, TRPCError } from '@trpc/server';
 import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
 // tRPC's building blocks; pinned by the lockfile, and held to tRPC's handler by the test above.
 import { getErrorShape, getHTTPStatusCode, getTRPCErrorFromUnknown, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
@@ -18,6 +18,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface TrpcRouteOptions<TRouter extends AnyRouter, TContext> {
   router: TRouter;
+  /** Calls in one batch (tRPC's handler refuses more with a 400). */
+  maxBatchSize: number;
+  /** Bytes tRPC's handler reads from a body it streams itself. */
+  maxBodySize: number;
   createContext(options: { req: FastifyRequest; res: FastifyReply }): TContext | Promise<TContext>;
   onError?(options: { error: ReturnType<typeof getTRPCErrorFromUnknown>; path: string | undefined; req: FastifyRequest }): void;
 }
@@ -31,10 +35,11 @@ const NO_INPUT = Symbol('no input');
 export async function registerTrpc<TRouter extends AnyRouter, TContext>(app: FastifyInstance, prefix: string, options: TrpcRouteOptions<TRouter, TContext>): Promise<void> {
   await app.register(
     async (scope) => {
-      // As tRPC's plugin: tRPC reads JSON bodies itself, as text (and multipart as a stream).
+      // As tRPC's plugin, tRPC reads JSON bodies itself, as text (within Fastify's body limit). Unlike
+      // it, multipart is not handed over as a raw stream: no procedure takes FormData, and tRPC
+      // would read such a body into memory without a limit. Fastify answers it 415.
       scope.removeContentTypeParser(['application/json', 'multipart/form-data']);
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-      scope.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
       scope.all<{ Params: { path: string } }>('/:path', async (req, res) => {
         const path = req.params.path;
         if (await answerPlainCall(req, res, path, options)) return res;
@@ -87,6 +92,27 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
 }
 
 const asIs = (payload: unknown) => payload as string;
+
+/** What Fastify refuses before tRPC sees the request (a body over the limit, a content type no
+ * parser takes, such as multipart), as the tRPC error a client of this API expects. */
+const CODE_OF_STATUS: Record<number, TRPCError['code']> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 400: 'BAD_REQUEST' };
+
+/** Answers a request Fastify refused under /trpc in tRPC's error shape; false for other errors. */
+export function answerRefusedBody<TRouter extends AnyRouter>(router: TRouter, req: FastifyRequest, res: FastifyReply, error: { statusCode?: number; message: string }): boolean {
+  const code = error.statusCode === undefined ? undefined : CODE_OF_STATUS[error.statusCode];
+  if (!code) return false;
+  const config = router._def._config;
+  const path = req.url.slice(req.url.indexOf('/', 1) + 1).split('?')[0]!;
+  const shape = getErrorShape({ config, ctx: undefined, error: new TRPCError({ code, message: error.message }), input: undefined, path, type: 'unknown' });
+  res
+    .code(error.statusCode!)
+    .header('content-type', 'application/json')
+    .serializer(asIs)
+    // Unread bytes of a refused body would otherwise be drained from the socket before the next request.
+    .header('connection', 'close')
+    .send(JSON.stringify(transformTRPCResponse(config, { error: shape })));
+  return true;
+}
 
 type AnyProcedure = ((options: {
   path: string;

@@ -55,6 +55,13 @@ const base = t.procedure.use(async ({ next }) => {
 
 export const publicProcedure = base;
 
+/** Public, and the browser gets its binding cookie first: a password sign-in remembers the
+ * browser (so strangers' failures cannot lock the owner's own browser out, limits in docs/security.md). */
+export const browserProcedure = base.use(({ ctx, next }) => {
+  ctx.ensureBrowserId();
+  return next();
+});
+
 /** The verified session of a request, or null: signature, expiry and a live sessions row. */
 export async function sessionOf(ctx: Context) {
   const match = /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(ctx.authorization ?? '');

@@ -30,7 +30,7 @@ describeOnEachDatabase('enumeration', (h) => {
   const caller = () => {
     const ctx: Context = {
       deps,
-      request: { client: { ip: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`, userAgent: 'vitest' }, browserId: null },
+      request: { client: { ip: `198.18.${ipCounter >> 8}.${ipCounter & 255}`, userAgent: 'vitest' }, addressKey: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`, browserId: null, signal: undefined },
       authorization: undefined,
       ensureBrowserId: () => randomBytes(32).toString('base64url'),
       log: h.deps.log,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { DEV_JWT_SECRET, SIMULATOR_DEFAULTS } from '../../src/config.ts';
 import { freePort } from '@weibo-login/test-support';
 import { API_MAIN, apiEnv, spawnApi } from './support/api-process.ts';
 
@@ -21,8 +21,18 @@ afterAll(() => {
 });
 
 const STRONG_SECRET = 'prod-3f9c1e7a5b2d8046c1e9f7a3b5d2e8c0-4a6b';
+// A Weibo app of its own: production refuses the simulator's demo app that apiEnv gives. The
+// Weibo URLs stay on 127.0.0.1, the one place production still allows http:.
+const APP_SECRET = 'prod-app-secret-7d41c09e2b5a8f36e1d0c4b7a9f2e5d8';
 const production = () =>
-  apiEnv('http://127.0.0.1:9', { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: `sqlite:${path.join(tmp, 'prod.sqlite')}`, LOG_LEVEL: 'info' });
+  apiEnv('http://127.0.0.1:9', {
+    NODE_ENV: 'production',
+    JWT_SECRET: STRONG_SECRET,
+    WEIBO_CLIENT_ID: '2870510993',
+    WEIBO_CLIENT_SECRET: APP_SECRET,
+    DATABASE_URL: `sqlite:${path.join(tmp, 'prod.sqlite')}`,
+    LOG_LEVEL: 'info',
+  });
 
 /** Runs main.ts to its exit; a process still running after the timeout is a failure to refuse. */
 async function refusal(env: Record<string, string>): Promise<{ code: number | null; output: string; listened: boolean }> {
@@ -48,6 +58,18 @@ describe('the production start refuses weak configuration', () => {
     ['no Weibo app', () => without(production(), 'WEIBO_CLIENT_ID', 'WEIBO_CLIENT_SECRET'), /^Configuration error: WEIBO_CLIENT_ID: required/],
     ['a Weibo id without its secret', () => without(production(), 'WEIBO_CLIENT_SECRET'), /^Configuration error: WEIBO_CLIENT_SECRET: required/],
     ['TRUST_PROXY=true (believes any client)', () => ({ ...production(), TRUST_PROXY: 'true' }), /^Configuration error: TRUST_PROXY: /],
+    ['a TRUST_PROXY hop count', () => ({ ...production(), TRUST_PROXY: '1' }), /^Configuration error: TRUST_PROXY: a hop count would believe X-Forwarded-For/],
+    ['TRUST_PROXY=0.0.0.0/0', () => ({ ...production(), TRUST_PROXY: '127.0.0.1,0.0.0.0/0' }), /^Configuration error: TRUST_PROXY: "0.0.0.0\/0" would trust every address/],
+    ['TRUST_PROXY=::/0', () => ({ ...production(), TRUST_PROXY: '::/0' }), /^Configuration error: TRUST_PROXY: "::\/0" would trust every address/],
+    // Before the second edition this reached Fastify, whose throw was reported as "database unreachable".
+    ['a TRUST_PROXY item that is no address', () => ({ ...production(), TRUST_PROXY: '127.0.0.1,proxy.internal' }), /^Configuration error: TRUST_PROXY: "proxy.internal" is not an address/],
+    ["the simulator's demo app id", () => ({ ...production(), WEIBO_CLIENT_ID: SIMULATOR_DEFAULTS.clientId }), /^Configuration error: WEIBO_CLIENT_ID: the simulator's demo app/],
+    ["the simulator's demo app secret", () => ({ ...production(), WEIBO_CLIENT_SECRET: SIMULATOR_DEFAULTS.clientSecret }), /^Configuration error: WEIBO_CLIENT_SECRET: the simulator's demo secret/, SIMULATOR_DEFAULTS.clientSecret],
+    ['an http: WEIBO_API_BASE off this machine', () => ({ ...production(), WEIBO_API_BASE: 'http://api.weibo.com' }), /^Configuration error: WEIBO_API_BASE: must be an https: URL in production/],
+    ['an http: WEIBO_AUTHORIZE_URL off this machine', () => ({ ...production(), WEIBO_AUTHORIZE_URL: 'http://api.weibo.com/oauth2/authorize' }), /^Configuration error: WEIBO_AUTHORIZE_URL: must be an https: URL/],
+    ['an http: WEIBO_REDIRECT_URI off this machine', () => ({ ...production(), WEIBO_REDIRECT_URI: 'http://login.example.com/weibo' }), /^Configuration error: WEIBO_REDIRECT_URI: must be an https: URL/],
+    ['AUDIT_RETENTION_DAYS=0', () => ({ ...production(), AUDIT_RETENTION_DAYS: '0' }), /^Configuration error: AUDIT_RETENTION_DAYS: must be a whole number from 1 to 3650$/],
+    ['WEIBO_CALL_BUDGET_PER_MINUTE=none', () => ({ ...production(), WEIBO_CALL_BUDGET_PER_MINUTE: 'none' }), /^Configuration error: WEIBO_CALL_BUDGET_PER_MINUTE: must be a whole number of at least 1$/],
     ['CORS_ORIGINS=*', () => ({ ...production(), CORS_ORIGINS: '*' }), /^Configuration error: CORS_ORIGINS: /],
     ['a non-http redirect URI', () => ({ ...production(), WEIBO_REDIRECT_URI: 'javascript:alert(1)' }), /^Configuration error: WEIBO_REDIRECT_URI: /],
     ['a bcrypt cost under 10', () => ({ ...production(), BCRYPT_COST: '4' }), /^Configuration error: BCRYPT_COST: /],
@@ -63,8 +85,15 @@ describe('the production start refuses weak configuration', () => {
     if (secret) expect(result.output).not.toContain(secret);
   });
 
+  it('an invalid TRUST_PROXY outside production also stops the start with the TRUST_PROXY line', async () => {
+    const result = await refusal({ ...without(production(), 'NODE_ENV'), TRUST_PROXY: '10.0.0.0/33' });
+    expect(result.code).toBe(1);
+    expect(result.output.trim()).toBe('Configuration error: TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR or loopback/linklocal/uniquelocal');
+    expect(result.output).not.toMatch(/database unreachable/);
+  });
+
   it('starts with a strong configuration, prints no secret, and stops cleanly on SIGTERM', async () => {
-    const api = await spawnApi(production());
+    const api = await spawnApi({ ...production(), TRUST_PROXY: '127.0.0.1,10.0.0.0/8' });
     expect((await fetch(`${api.url}/api/healthz`)).status).toBe(200);
     expect(await api.stop()).toEqual({ code: 0, signal: null });
     expect(api.output()).toMatch(/api listening/);

@@ -7,12 +7,14 @@ import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-logi
 import pino from 'pino';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import type { AppDeps } from '../../src/deps.ts';
+import { createDeps } from '../../src/app.ts';
+import { addressKeyOf } from '../../src/limits/address.ts';
 import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.ts';
 import { createWeiboProvider } from '../../src/oauth/weibo.ts';
 import type { Context } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
 import { AppError } from '../../src/errors.ts';
+import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
 import { appRouter } from '../../src/trpc/router.ts';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, DIALECTS, type DialectName } from './databases.ts';
@@ -28,6 +30,12 @@ export interface CallerOptions {
   token?: string;
   ip?: string;
 }
+
+/** An address of the shared address space 100.64.0.0/10 (RFC 6598), picked at random. */
+const randomClientAddress = (): string => {
+  const [a, b, c] = randomBytes(3);
+  return `100.${64 + (a! & 63)}.${b}.${c}`;
+};
 
 export async function startSimulator(): Promise<WeiboSimulator> {
   const sim = createWeiboSimulator();
@@ -49,14 +57,15 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     apiBase: sim.url,
     timeoutMs: options.weiboTimeoutMs ?? 2000,
   };
-  const deps: AppDeps = {
+  const deps = await createDeps({
     db: database.db,
     jwtSecret: TEST_SECRET,
     weibo: createWeiboProvider(weiboConfig, log, () => clock.now),
     hasher: await createBcryptHasher(TEST_BCRYPT_COST),
     log,
     now: () => clock.now,
-  };
+    weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+  });
 
   const control = async <T>(path: string, body: unknown, method = 'POST'): Promise<T> => {
     const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -65,8 +74,10 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     return (await response.json()) as T;
   };
 
+  const usualBrowser = randomBytes(32).toString('base64url');
   const harness = {
     dialect,
+    usualBrowser,
     deps,
     db: database.db,
     sim,
@@ -75,12 +86,18 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     newBrowser: () => randomBytes(32).toString('base64url'),
 
     caller(options: CallerOptions = {}) {
-      let browserId = options.browserId ?? null;
+      // One browser unless the test says otherwise (a fresh one, or null for none): a bind ticket
+      // only works in the browser its Weibo login came back to.
+      let browserId = options.browserId === undefined ? usualBrowser : options.browserId;
+      // Each caller is a client of its own unless the test names the address: the per-address
+      // limits are tested where they are meant, not tripped by a suite's hundredth registration.
+      const ip = options.ip ?? randomClientAddress();
+      const request: Context['request'] = { client: { ip, userAgent: 'vitest' }, addressKey: addressKeyOf(ip), browserId, signal: undefined };
       const ctx: Context = {
         deps,
-        request: { client: { ip: options.ip ?? '203.0.113.7', userAgent: 'vitest' }, browserId },
+        request,
         authorization: options.token ? `Bearer ${options.token}` : undefined,
-        ensureBrowserId: () => (browserId ??= randomBytes(32).toString('base64url')),
+        ensureBrowserId: () => (request.browserId = browserId ??= randomBytes(32).toString('base64url')),
         log,
       };
       return createCaller(ctx);
@@ -96,7 +113,7 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       return codes[0]!;
     },
     /** The whole browser round trip: a state for this browser, a code from Weibo, weibo.login. */
-    async weiboLogin(uid: string, browserId: string = randomBytes(32).toString('base64url'), redirectTo?: string) {
+    async weiboLogin(uid: string, browserId: string = usualBrowser, redirectTo?: string) {
       const caller = this.caller({ browserId });
       const { state } = await caller.weibo.authorizeUrl(redirectTo ? { redirectTo } : undefined);
       return caller.weibo.login({ code: await this.mintCode(uid), state });

@@ -24,7 +24,7 @@ const en: typeof zhCN = {
   },
   validation: {
     accountRequired: 'Enter your account',
-    accountFormat: 'Use 3–32 letters, digits, underscores, dots or hyphens',
+    accountFormat: 'Use 3–32 letters a–z, digits, underscores, dots or hyphens',
     passwordRequired: 'Enter your password',
     passwordTooShort: 'The password needs at least 8 characters',
     passwordTooLong: 'The password can be at most 72 bytes (a Chinese character takes 3)',

@@ -23,7 +23,7 @@ export default {
   },
   validation: {
     accountRequired: '请输入账号',
-    accountFormat: '账号需为 3–32 位字母、数字、下划线、点或短横线',
+    accountFormat: '账号需为 3–32 位英文字母、数字、下划线、点或短横线',
     passwordRequired: '请输入密码',
     passwordTooShort: '密码至少需要 8 位',
     passwordTooLong: '密码不能超过 72 字节（一个汉字占 3 字节）',

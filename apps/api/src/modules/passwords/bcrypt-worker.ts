@@ -8,7 +8,10 @@ import { parentPort } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 
 export type BcryptTask = { op: 'hash'; password: string; cost: number } | { op: 'verify'; password: string; hash: string };
-export type BcryptAnswer = { ok: true; value: string | boolean } | { ok: false; message: string };
+/** The job's id travels there and back: this port also carries messages that are not answers
+ * (Node's `watch:import` notices under `node --watch`), and the pool must know its own. */
+export type BcryptRequest = BcryptTask & { id: number };
+export type BcryptAnswer = { id: number; ok: true; value: string | boolean } | { id: number; ok: false; message: string };
 
 /** Niceness of these threads: under a password storm the cores are full of bcrypt, and the
  * event loop (which serves every other request) must still be scheduled at once. */
@@ -21,13 +24,13 @@ try {
   // Not permitted here: the work is the same, only less polite.
 }
 
-parentPort!.on('message', (task: BcryptTask) => {
+parentPort!.on('message', (task: BcryptRequest) => {
   let answer: BcryptAnswer;
   try {
     const value = task.op === 'hash' ? bcrypt.hashSync(task.password, task.cost) : bcrypt.compareSync(task.password, task.hash);
-    answer = { ok: true, value };
+    answer = { id: task.id, ok: true, value };
   } catch (error) {
-    answer = { ok: false, message: error instanceof Error ? error.message : String(error) };
+    answer = { id: task.id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
   parentPort!.postMessage(answer);
 });

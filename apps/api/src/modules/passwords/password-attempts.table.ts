@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 
-/** Password attempts inside the lockout window, counted per account and per client address.
+/** Password attempts inside the lockout window, counted per account, per address key and per pair.
  * A row is written before the password is checked (so parallel guesses count each other) and
  * removed again when the password was right. Swept when older than the window. */
 export interface PasswordAttemptsTable {

@@ -7,16 +7,29 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
-import type { BcryptAnswer, BcryptTask } from './bcrypt-worker.ts';
+import { HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../../limits/bounds.ts';
+import type { BcryptAnswer, BcryptRequest, BcryptTask } from './bcrypt-worker.ts';
+
+/** A caller that gives up (its request was aborted) takes its job out of the queue. */
+export interface HasherCallOptions {
+  signal?: AbortSignal;
+}
 
 /** Hashing behind an interface so that where the work runs (this thread, a worker pool) is one
  * decision in one place. */
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  verify(password: string, hash: string): Promise<boolean>;
-  /** A hash of the configured cost that no password matches, compared against when the account
-   * does not exist, so an unknown account costs the same bcrypt work as a wrong password. */
+  hash(password: string, options?: HasherCallOptions): Promise<string>;
+  verify(password: string, hash: string, options?: HasherCallOptions): Promise<boolean>;
+  /** The cost of new hashes. */
+  readonly cost: number;
+  /** `dummyHashAt(cost)`. */
   readonly dummyHash: string;
+  /** A hash of that cost that no password matches (the same one on every call), compared against
+   * when the account does not exist, so an unknown account costs the same bcrypt work as a wrong
+   * password; at the cost the stored hashes have, which differs from `cost` after BCRYPT_COST changed. */
+  dummyHashAt(cost: number): string;
+  /** Jobs waiting for a thread. */
+  readonly queued: number;
 }
 
 export interface PooledPasswordHasher extends PasswordHasher {
@@ -24,46 +37,79 @@ export interface PooledPasswordHasher extends PasswordHasher {
   close(): Promise<void>;
 }
 
+/** The queue is at its bound (limits/bounds.ts): refused at once, so that a storm is answered with
+ * a retry time instead of waits longer than the caller would stay. */
+export class PasswordQueueFull extends Error {
+  /** When the work already waiting should be done, at the pace of recent jobs. */
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super(`password hasher is busy; retry after ${retryAfterSeconds} s`);
+    this.name = 'PasswordQueueFull';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 const WORKER_URL = new URL('./bcrypt-worker.ts', import.meta.url);
+/** Weight of the newest job in the moving average of job durations. */
+const DURATION_SMOOTHING = 0.2;
 
 interface Job {
-  task: BcryptTask;
+  readonly id: number;
+  readonly task: BcryptTask;
+  started: number;
   resolve(value: string | boolean): void;
-  reject(error: Error): void;
+  reject(error: unknown): void;
 }
 
 /**
- * At most `size` threads, started on first need; each does one job at a time and the rest wait
- * in order. A thread holds the process open only while it has a job, so an idle pool never keeps
- * a script or a test run alive; a thread that dies fails its job and is replaced on next need.
+ * At most `size` threads, started on first need; each does one job at a time and the rest wait,
+ * checks (sign-ins) before new hashes (registrations), each kind in order. A thread holds the
+ * process open only while it has a job, so an idle pool never keeps a script or a test run alive;
+ * a thread that dies fails its job and is replaced on next need. `guessMs` stands for a job's
+ * duration until one has been measured.
  */
-function createWorkerPool(size: number) {
+function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
   const workers = new Set<Worker>();
-  const idle: Worker[] = [];
-  const inFlight = new Map<Worker, Job>();
-  const queue: Job[] = [];
+  // A set: a thread listed idle twice would be handed two jobs at once, and one would never end.
+  const idle = new Set<Worker>();
+  const running = new Map<Worker, Job>();
+  const warm = new WeakSet<Worker>();
+  const queues = { verify: [] as Job[], hash: [] as Job[] };
+  const waiting = () => queues.verify.length + queues.hash.length;
+  let lastId = 0;
+  let averageMs: number | undefined;
   let closed = false;
 
   function assign(worker: Worker): void {
-    const job = queue.shift();
+    const job = queues.verify.shift() ?? queues.hash.shift();
     if (!job) {
       worker.unref();
-      idle.push(worker);
+      idle.add(worker);
       return;
     }
-    inFlight.set(worker, job);
+    running.set(worker, job);
     worker.ref();
-    worker.postMessage(job.task);
+    job.started = performance.now();
+    worker.postMessage({ ...job.task, id: job.id } satisfies BcryptRequest);
   }
 
   function spawn(): void {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(workerUrl);
     workers.add(worker);
-    worker.on('message', (answer: BcryptAnswer) => {
-      const job = inFlight.get(worker);
-      inFlight.delete(worker);
-      if (answer.ok) job?.resolve(answer.value);
-      else job?.reject(new Error(`bcrypt: ${answer.message}`));
+    worker.on('message', (message: unknown) => {
+      // Not everything on this port is an answer (under `node --watch` Node posts its own
+      // `{"watch:import": [...]}` here), and an answer to an earlier job is no answer to this one.
+      const job = running.get(worker);
+      if (!job || (message as Partial<BcryptAnswer> | null)?.id !== job.id) return;
+      const answer = message as BcryptAnswer;
+      running.delete(worker);
+      const ms = performance.now() - job.started;
+      // A thread's first job also waited for the thread to start and load bcrypt: not a job's pace.
+      if (warm.has(worker)) averageMs = averageMs === undefined ? ms : averageMs + DURATION_SMOOTHING * (ms - averageMs);
+      warm.add(worker);
+      // A job aborted while running has already been rejected; its answer changes nothing.
+      if (answer.ok) job.resolve(answer.value);
+      else job.reject(new Error(`bcrypt: ${answer.message}`));
       assign(worker);
     });
     // An uncaught error (the file failed to load, say) is followed by 'exit', which fails the job.
@@ -73,28 +119,53 @@ function createWorkerPool(size: number) {
     });
     worker.on('exit', (code) => {
       workers.delete(worker);
-      const at = idle.indexOf(worker);
-      if (at >= 0) idle.splice(at, 1);
-      inFlight.get(worker)?.reject(failure ?? new Error(`bcrypt worker stopped (exit code ${code})`));
-      inFlight.delete(worker);
-      if (!closed && queue.length > 0 && workers.size < size) spawn();
+      idle.delete(worker);
+      running.get(worker)?.reject(failure ?? new Error(`bcrypt worker stopped (exit code ${code})`));
+      running.delete(worker);
+      if (!closed && waiting() > 0 && workers.size < size) spawn();
     });
     assign(worker);
   }
 
+  function refusal(): PasswordQueueFull {
+    // By the time the threads have worked through what waits now, a call would find room.
+    const seconds = Math.ceil((waiting() * (averageMs ?? guessMs)) / size / 1000);
+    return new PasswordQueueFull(Math.max(1, seconds));
+  }
+
   return {
-    run(task: BcryptTask): Promise<string | boolean> {
+    get queued() {
+      return waiting();
+    },
+    run(task: BcryptTask, signal?: AbortSignal): Promise<string | boolean> {
       if (closed) return Promise.reject(new Error('password hasher is closed'));
-      return new Promise((resolve, reject) => {
-        queue.push({ task, resolve, reject });
-        const worker = idle.pop();
-        if (worker) assign(worker);
-        else if (workers.size < size) spawn();
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const queue = queues[task.op];
+      // Jobs wait only when every thread is busy, so the bound counts waiting jobs alone.
+      if (waiting() >= HASHER_QUEUE_MAX || (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)) return Promise.reject(refusal());
+      let job!: Job;
+      const answered = new Promise<string | boolean>((resolve, reject) => {
+        job = { id: ++lastId, task, started: 0, resolve, reject };
       });
+      const onAbort = () => {
+        // Still waiting: it leaves the queue. Running: the thread cannot be stopped mid-bcrypt,
+        // so it finishes and its answer is dropped.
+        const at = queue.indexOf(job);
+        if (at >= 0) queue.splice(at, 1);
+        job.reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(job);
+      const [worker] = idle;
+      if (worker) {
+        idle.delete(worker);
+        assign(worker);
+      } else if (workers.size < size) spawn();
+      return answered.finally(() => signal?.removeEventListener('abort', onAbort));
     },
     async close(): Promise<void> {
       closed = true;
-      for (const job of queue.splice(0)) job.reject(new Error('password hasher is closed'));
+      for (const job of [...queues.verify.splice(0), ...queues.hash.splice(0)]) job.reject(new Error('password hasher is closed'));
       await Promise.all([...workers].map((worker) => worker.terminate()));
     },
   };
@@ -109,18 +180,39 @@ const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
  * wait for a hash.
  */
 function unmatchableHash(cost: number): string {
+  // bcryptjs would quietly make a salt of another cost, which bcrypt then refuses or times wrongly.
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new RangeError(`bcrypt cost must be an integer from 4 to 31, not ${cost}`);
   const digest = [...randomBytes(31)].map((byte) => BCRYPT_ALPHABET[byte % 64]).join('');
   return bcrypt.genSaltSync(cost) + digest;
 }
 
+/** The cost a stored bcrypt hash was made with, or null for anything that is not one. */
+export function costOf(hash: string): number | null {
+  const match = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(hash);
+  const cost = match ? Number(match[1]) : NaN;
+  return cost >= 4 && cost <= 31 ? cost : null;
+}
+
 /** `threads` defaults to the cores this process may use: bcrypt is pure CPU, more would only queue.
- * The threads start on first use. */
-export async function createBcryptHasher(cost: number, threads: number = os.availableParallelism()): Promise<PooledPasswordHasher> {
-  const pool = createWorkerPool(Math.max(1, threads));
+ * The threads start on first use. `workerUrl` is for tests, which put a worker of their own
+ * around the real one. */
+export async function createBcryptHasher(cost: number, threads = os.availableParallelism(), options: { workerUrl?: URL } = {}): Promise<PooledPasswordHasher> {
+  // ~85 ms at cost 10 on the project's machines, doubling with each step of cost.
+  const pool = createWorkerPool(Math.max(1, threads), options.workerUrl ?? WORKER_URL, 100 * 2 ** (cost - 10));
+  const dummies = new Map<number, string>();
+  const dummyHashAt = (at: number) => {
+    if (!dummies.has(at)) dummies.set(at, unmatchableHash(at));
+    return dummies.get(at)!;
+  };
   return {
-    hash: async (password) => (await pool.run({ op: 'hash', password, cost })) as string,
-    verify: async (password, stored) => (await pool.run({ op: 'verify', password, hash: stored })) as boolean,
-    dummyHash: unmatchableHash(cost),
+    hash: async (password, { signal } = {}) => (await pool.run({ op: 'hash', password, cost }, signal)) as string,
+    verify: async (password, stored, { signal } = {}) => (await pool.run({ op: 'verify', password, hash: stored }, signal)) as boolean,
+    cost,
+    dummyHash: dummyHashAt(cost),
+    dummyHashAt,
+    get queued() {
+      return pool.queued;
+    },
     close: () => pool.close(),
   };
 }

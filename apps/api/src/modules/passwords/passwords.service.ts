@@ -3,7 +3,8 @@ import { AppError } from '../../errors.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
 import type { ClientInfo } from '../sessions/sessions.service.ts';
 import type { UserRow } from '../users/users.table.ts';
-import type { PasswordHasher } from './password-hasher.ts';
+import { isKnownBrowser } from './known-browsers.repository.ts';
+import { type PasswordHasher, PasswordQueueFull } from './password-hasher.ts';
 import { admitAttempt, clearAttempt, markAttemptFailed } from './password-limiter.ts';
 
 export interface PasswordCheck {
@@ -12,16 +13,36 @@ export interface PasswordCheck {
   user: UserRow | undefined;
   password: string;
   client: ClientInfo;
+  addressKey: string;
+  /** sha256 of the asking browser's binding cookie, if it has one. */
+  browserHash: string | null;
+  /** Aborted when the client goes away: a check still waiting for a thread is dropped. */
+  signal: AbortSignal | undefined;
+  /** The cost of the hashes stored now (passwords/hash-cost.ts), for an unknown account's dummy. */
+  storedCost: number;
   now: number;
 }
 
 /**
  * Checks a password under the attempt limits. Unknown account and wrong password are both
- * BAD_CREDENTIALS after the same bcrypt work; while locked, even the right password is refused.
+ * BAD_CREDENTIALS after the same bcrypt work (the dummy hash has the cost real hashes have);
+ * while locked, even the right password is refused.
  */
 export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check: PasswordCheck): Promise<UserRow> {
-  const attemptId = await admitAttempt(db, check.accountKey, check.client.ip ?? 'unknown', check.now);
-  const matches = await hasher.verify(check.password, check.user?.password_hash ?? hasher.dummyHash);
+  const attemptId = await admitAttempt(db, {
+    accountKey: check.accountKey,
+    addressKey: check.addressKey,
+    isKnownBrowser: async () => check.user !== undefined && check.browserHash !== null && isKnownBrowser(db, check.user.id, check.browserHash, check.now),
+    now: check.now,
+  });
+  let matches: boolean;
+  try {
+    matches = await hasher.verify(check.password, check.user?.password_hash ?? hasher.dummyHashAt(check.storedCost), { signal: check.signal });
+  } catch (error) {
+    // Not checked at all (queue full, client gone): no guess was made, so nothing counts.
+    await clearAttempt(db, attemptId);
+    throw busyOr(error);
+  }
   if (matches && check.user) {
     await clearAttempt(db, attemptId);
     return check.user;
@@ -29,4 +50,18 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
   await markAttemptFailed(db, attemptId);
   await recordEvent(db, { kind: 'password_failed', userId: check.user?.id ?? null, accountKey: check.accountKey, ...check.client, at: check.now });
   throw new AppError('BAD_CREDENTIALS');
+}
+
+/** Hashes a new password, or TOO_MANY_ATTEMPTS when the hasher's queue has no room for it. */
+export async function hashNewPassword(hasher: PasswordHasher, password: string, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await hasher.hash(password, { signal });
+  } catch (error) {
+    throw busyOr(error);
+  }
+}
+
+function busyOr(error: unknown): unknown {
+  if (error instanceof PasswordQueueFull) return new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: error.retryAfterSeconds, limit: 'busy' }, { cause: error });
+  return error;
 }

@@ -1,5 +1,5 @@
 import type { SignedIn, User, Identity, ActivityEvent } from '@weibo-login/shared';
-import type { AppDeps, ClientInfo, VerifiedSession } from '../../deps.ts';
+import type { AppDeps, ClientInfo, RequestInfo, VerifiedSession } from '../../deps.ts';
 import type { DbHandle } from '../../db/database.ts';
 import { violatedUniqueIndex } from '../../db/errors.ts';
 import { inTransaction } from '../../db/transaction.ts';
@@ -7,11 +7,14 @@ import { AppError } from '../../errors.ts';
 import { listUserEvents, recordEvent } from '../audit/audit.repository.ts';
 import { toIdentityDto } from '../identities/identities.dto.ts';
 import { listUserIdentities } from '../identities/identities.repository.ts';
-import { checkPassword } from '../passwords/passwords.service.ts';
+import { sha256Hex } from '../../crypto.ts';
+import { rememberBrowser } from '../passwords/known-browsers.repository.ts';
+import { costOf } from '../passwords/password-hasher.ts';
+import { checkPassword, hashNewPassword } from '../passwords/passwords.service.ts';
 import { endSession, startSession } from '../sessions/sessions.service.ts';
 import { toSignedIn } from '../sessions/signed-in.ts';
 import { toUserDto } from './users.dto.ts';
-import { accountKeyOf, findUserByAccountKey, findUserById, insertUser } from './users.repository.ts';
+import { accountKeyOf, findUserByAccountKey, findUserById, insertUser, replacePasswordHash } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 
 const ACTIVITY_LIMIT = 50;
@@ -46,28 +49,66 @@ export async function createUser(
 }
 
 /** Finds the account and checks its password under the attempt limits. */
-export async function verifyCredentials(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<UserRow> {
+export async function verifyCredentials(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<UserRow> {
   const accountKey = accountKeyOf(credentials.account);
   const user = await findUserByAccountKey(deps.db, accountKey);
-  return checkPassword(deps.db, deps.hasher, { accountKey, user, password: credentials.password, client, now: deps.now() });
+  const now = deps.now();
+  const checked = await checkPassword(deps.db, deps.hasher, {
+    accountKey,
+    user,
+    password: credentials.password,
+    client: request.client,
+    addressKey: request.addressKey,
+    browserHash: request.browserId === null ? null : sha256Hex(request.browserId),
+    signal: request.signal,
+    storedCost: deps.storedHashCost.current,
+    now,
+  });
+  if (costOf(checked.password_hash) !== deps.hasher.cost) rehashInBackground(deps, checked, credentials.password);
+  return checked;
 }
 
-export async function registerWithPassword(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<SignedIn> {
-  const passwordHash = await deps.hasher.hash(credentials.password);
+/** After BCRYPT_COST changed, a right password is hashed again at the new cost, off the answer's
+ * path; a sign-in (or a full queue) in the meantime changes nothing. */
+function rehashInBackground(deps: AppDeps, user: UserRow, password: string): void {
+  deps.hasher
+    .hash(password)
+    .then((hash) => replacePasswordHash(deps.db, user.id, user.password_hash, hash, deps.now()))
+    .catch((error: unknown) => deps.log.warn({ err: error, userId: user.id }, 'rehash at the new bcrypt cost failed; it is tried at the next sign-in'));
+}
+
+/** The browser that just signed in with the password is one the account knows from now on. */
+export async function rememberSignedInBrowser(deps: AppDeps, trx: DbHandle, userId: number, request: RequestInfo, now: number): Promise<void> {
+  if (request.browserId !== null) await rememberBrowser(trx, userId, sha256Hex(request.browserId), now);
+}
+
+/**
+ * A new account: the name's availability is asked first (a taken name costs no hash), then the
+ * registration rate limits, then the hash (bounded queue), then the insert, where the unique
+ * index still settles a race for the name.
+ */
+export async function registerWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
+  if (await findUserByAccountKey(deps.db, accountKeyOf(credentials.account))) throw new AppError('ACCOUNT_TAKEN');
+  await deps.limits.admitRegistration(request.addressKey);
+  const passwordHash = await hashNewPassword(deps.hasher, credentials.password, request.signal);
   const now = deps.now();
+  const { client } = request;
   return inTransaction(deps.db, async (trx) => {
     const user = await createUser(trx, credentials.account, passwordHash, { displayName: null, avatarUrl: null }, now);
     await recordEvent(trx, { kind: 'account_created', userId: user.id, ...client, at: now });
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
+    await rememberSignedInBrowser(deps, trx, user.id, request, now);
     return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
   });
 }
 
-export async function loginWithPassword(deps: AppDeps, credentials: Credentials, client: ClientInfo): Promise<SignedIn> {
-  const user = await verifyCredentials(deps, credentials, client);
+export async function loginWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
+  const user = await verifyCredentials(deps, credentials, request);
   const now = deps.now();
+  const { client } = request;
   return inTransaction(deps.db, async (trx) => {
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
+    await rememberSignedInBrowser(deps, trx, user.id, request, now);
     return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
   });
 }

@@ -13,5 +13,7 @@ export interface BindTicketsTable {
   token_expires_at: number;
   redirect_to: string;
   expires_at: number;
+  /** sha256 of the binding cookie of the browser that got the ticket: only it may spend it. */
+  browser_hash: string | null;
 }
 export type BindTicketRow = Selectable<BindTicketsTable>;

@@ -5,7 +5,7 @@
  * inside the bind transaction makes the ticket single use.
  */
 import type { DbHandle } from '../../db/database.ts';
-import { randomId } from '../../crypto.ts';
+import { randomId, sameDigest, sha256Hex } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';
 import type { ProviderProfile, ProviderToken } from '../../oauth/provider.ts';
 import { signToken, verifyToken } from '../../tokens.ts';
@@ -16,7 +16,7 @@ export const TICKET_TTL_MS = 10 * 60 * 1000;
 export async function issueBindTicket(
   db: DbHandle,
   secret: string,
-  grant: { provider: string; token: ProviderToken; profile: ProviderProfile; redirectTo: string },
+  grant: { provider: string; token: ProviderToken; profile: ProviderProfile; redirectTo: string; browserId: string },
   now: number,
 ): Promise<string> {
   const id = randomId();
@@ -33,17 +33,21 @@ export async function issueBindTicket(
       token_expires_at: grant.token.expiresAt,
       redirect_to: grant.redirectTo,
       expires_at: expiresAt,
+      browser_hash: sha256Hex(grant.browserId),
     })
     .execute();
   return signToken(secret, 'weibo-bind', { subject: grant.token.uid, jwtid: id }, expiresAt, now);
 }
 
-/** The pending bind a ticket stands for, or TICKET_INVALID (forged, tampered, expired, used). */
-export async function readBindTicket(db: DbHandle, secret: string, ticket: string, now: number): Promise<BindTicketRow> {
+/** The pending bind a ticket stands for, or TICKET_INVALID (forged, tampered, expired, used, or
+ * shown by another browser than the one that got it: a leaked ticket is no use elsewhere). */
+export async function readBindTicket(db: DbHandle, secret: string, ticket: string, browserId: string | null, now: number): Promise<BindTicketRow> {
   const claims = verifyToken(secret, 'weibo-bind', ticket, now);
   if (!claims) throw new AppError('TICKET_INVALID');
   const row = await db.selectFrom('bind_tickets').selectAll().where('id', '=', claims.jwtid).where('expires_at', '>', now).executeTakeFirst();
   if (!row || row.provider_uid !== claims.subject) throw new AppError('TICKET_INVALID');
+  // Tickets issued before the browser was recorded (migration 0003) have none to compare.
+  if (row.browser_hash !== null && (browserId === null || !sameDigest(row.browser_hash, sha256Hex(browserId)))) throw new AppError('TICKET_INVALID');
   return row;
 }
 

@@ -22,8 +22,14 @@ export async function connectWeibo(
   request: RequestInfo,
 ): Promise<{ identity: Identity }> {
   await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'connect', userId: session.userId, now: deps.now() });
-  const token = await deps.weibo.exchangeCode(input.code);
-  const profile = await deps.weibo.fetchProfile(token);
+  const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
+  let token, profile;
+  try {
+    token = await deps.weibo.exchangeCode(input.code);
+    profile = await deps.weibo.fetchProfile(token);
+  } finally {
+    done();
+  }
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     const existing = await findIdentityWithUser(trx, WEIBO, token.uid);
@@ -43,7 +49,7 @@ export async function connectWeibo(
 export async function unbindWeibo(deps: AppDeps, input: { password: string }, session: VerifiedSession, request: RequestInfo): Promise<{ ok: true }> {
   const user = await findUserById(deps.db, session.userId);
   if (!user) throw new AppError('UNAUTHENTICATED');
-  await verifyCredentials(deps, { account: user.account, password: input.password }, request.client);
+  await verifyCredentials(deps, { account: user.account, password: input.password }, request);
   const now = deps.now();
   const removed = await inTransaction(deps.db, async (trx) => {
     const identity = await deleteUserIdentity(trx, user.id, WEIBO);

@@ -12,7 +12,9 @@ import { recordEvent } from '../audit/audit.repository.ts';
 import { findIdentityWithUser, WEIBO } from '../identities/identities.repository.ts';
 import { startSession } from '../sessions/sessions.service.ts';
 import { toSignedIn } from '../sessions/signed-in.ts';
-import { createUser, verifyCredentials, type Credentials } from '../users/users.service.ts';
+import { hashNewPassword } from '../passwords/passwords.service.ts';
+import { accountKeyOf, findUserByAccountKey } from '../users/users.repository.ts';
+import { createUser, rememberSignedInBrowser, verifyCredentials, type Credentials } from '../users/users.service.ts';
 import { claimBindTicket, issueBindTicket, readBindTicket } from './bind-tickets.ts';
 import { bindIdentity } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
@@ -22,11 +24,13 @@ export async function createAuthorizeUrl(
   input: { redirectTo?: string | undefined; intent?: OAuthIntent | undefined },
   browserId: string,
   session: VerifiedSession | null,
+  addressKey: string,
 ): Promise<{ url: string; state: string }> {
   const intent = input.intent ?? 'login';
   if (intent === 'connect' && !session) throw new AppError('UNAUTHENTICATED');
   const state = await issueState(deps.db, {
     browserId,
+    addressKey,
     intent,
     userId: intent === 'connect' ? session!.userId : null,
     redirectTo: input.redirectTo ?? '/',
@@ -38,14 +42,23 @@ export async function createAuthorizeUrl(
 
 export async function loginWithWeibo(deps: AppDeps, input: { code: string; state: string }, request: RequestInfo): Promise<SignedIn | BindRequired> {
   const { redirectTo } = await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'login', userId: null, now: deps.now() });
-  const token = await deps.weibo.exchangeCode(input.code);
-  const bound = await findIdentityWithUser(deps.db, WEIBO, token.uid);
-  if (!bound) {
-    const profile = await deps.weibo.fetchProfile(token);
-    const ticket = await issueBindTicket(deps.db, deps.jwtSecret, { provider: WEIBO, token, profile, redirectTo }, deps.now());
-    return { status: 'bind_required', ticket, profile, redirectTo };
+  // A login is two calls to Weibo (the token, the profile), counted against this address and the site.
+  const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
+  let token: ProviderToken;
+  let bound: Awaited<ReturnType<typeof findIdentityWithUser>>;
+  let profile: ProviderProfile | null;
+  try {
+    token = await deps.weibo.exchangeCode(input.code);
+    bound = await findIdentityWithUser(deps.db, WEIBO, token.uid);
+    if (!bound) {
+      const newProfile = await deps.weibo.fetchProfile(token);
+      const ticket = await issueBindTicket(deps.db, deps.jwtSecret, { provider: WEIBO, token, profile: newProfile, redirectTo, browserId: request.browserId! }, deps.now());
+      return { status: 'bind_required', ticket, profile: newProfile, redirectTo };
+    }
+    profile = await fetchProfileIfAvailable(deps, token);
+  } finally {
+    done();
   }
-  const profile = await fetchProfileIfAvailable(deps, token);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     const user = await refreshBoundProfile(trx, bound, token, profile, now);
@@ -66,21 +79,25 @@ async function fetchProfileIfAvailable(deps: AppDeps, token: ProviderToken): Pro
 }
 
 export async function bindWithPassword(deps: AppDeps, input: { ticket: string } & Credentials, request: RequestInfo): Promise<SignedIn> {
-  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, deps.now());
-  const user = await verifyCredentials(deps, input, request.client);
+  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
+  const user = await verifyCredentials(deps, input, request);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     await claimBindTicket(trx, pending.id);
     await bindIdentity(trx, user, grantOf(pending), now);
     await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
     await recordEvent(trx, { kind: 'sign_in_weibo', userId: user.id, ...request.client, at: now });
+    await rememberSignedInBrowser(deps, trx, user.id, request, now);
     return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, request.client, now), pending.redirect_to);
   });
 }
 
 export async function registerWithWeibo(deps: AppDeps, input: { ticket: string } & Credentials, request: RequestInfo): Promise<SignedIn> {
-  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, deps.now());
-  const passwordHash = await deps.hasher.hash(input.password);
+  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
+  // As auth.register: a taken name costs no hash, and new accounts are rate-limited.
+  if (await findUserByAccountKey(deps.db, accountKeyOf(input.account))) throw new AppError('ACCOUNT_TAKEN');
+  await deps.limits.admitRegistration(request.addressKey);
+  const passwordHash = await hashNewPassword(deps.hasher, input.password, request.signal);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     await claimBindTicket(trx, pending.id);
@@ -89,6 +106,7 @@ export async function registerWithWeibo(deps: AppDeps, input: { ticket: string }
     for (const kind of ['account_created', 'weibo_bound', 'sign_in_weibo'] as const) {
       await recordEvent(trx, { kind, userId: user.id, ...request.client, at: now });
     }
+    await rememberSignedInBrowser(deps, trx, user.id, request, now);
     return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, request.client, now), pending.redirect_to);
   });
 }

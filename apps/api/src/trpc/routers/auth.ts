@@ -1,17 +1,17 @@
-import { activityOutput, credentialsInput, logoutInput, meOutput, okOutput, signedInSchema } from '@weibo-login/shared';
+import { activityOutput, credentialsInput, newCredentialsInput, logoutInput, meOutput, okOutput, signedInSchema } from '@weibo-login/shared';
 import { describeAccount, listActivity, loginWithPassword, logout, registerWithPassword } from '../../modules/users/users.service.ts';
-import { authedProcedure, publicProcedure, router } from '../init.ts';
+import { authedProcedure, browserProcedure, router } from '../init.ts';
 
 export const authRouter = router({
-  register: publicProcedure
-    .input(credentialsInput)
+  register: browserProcedure
+    .input(newCredentialsInput)
     .output(signedInSchema)
-    .mutation(({ ctx, input }) => registerWithPassword(ctx.deps, input, ctx.request.client)),
+    .mutation(({ ctx, input }) => registerWithPassword(ctx.deps, input, ctx.request)),
 
-  login: publicProcedure
+  login: browserProcedure
     .input(credentialsInput)
     .output(signedInSchema)
-    .mutation(({ ctx, input }) => loginWithPassword(ctx.deps, input, ctx.request.client)),
+    .mutation(({ ctx, input }) => loginWithPassword(ctx.deps, input, ctx.request)),
 
   me: authedProcedure.output(meOutput).query(({ ctx }) => describeAccount(ctx.deps, ctx.session)),
 

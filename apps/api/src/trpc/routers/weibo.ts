@@ -6,6 +6,7 @@ import {
   okOutput,
   signedInSchema,
   ticketCredentialsInput,
+  ticketNewCredentialsInput,
   unbindInput,
   weiboLoginOutput,
 } from '@weibo-login/shared';
@@ -18,7 +19,9 @@ export const weiboRouter = router({
   authorizeUrl: publicProcedure
     .input(authorizeUrlInput)
     .output(authorizeUrlOutput)
-    .query(async ({ ctx, input }) => createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), input?.intent === 'connect' ? await sessionOf(ctx) : null)),
+    .query(async ({ ctx, input }) =>
+      createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), input?.intent === 'connect' ? await sessionOf(ctx) : null, ctx.request.addressKey),
+    ),
 
   login: publicProcedure
     .input(codeStateInput)
@@ -31,7 +34,7 @@ export const weiboRouter = router({
     .mutation(({ ctx, input }) => bindWithPassword(ctx.deps, input, ctx.request)),
 
   register: publicProcedure
-    .input(ticketCredentialsInput)
+    .input(ticketNewCredentialsInput)
     .output(signedInSchema)
     .mutation(({ ctx, input }) => registerWithWeibo(ctx.deps, input, ctx.request)),
 

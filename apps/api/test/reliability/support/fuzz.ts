@@ -135,7 +135,7 @@ export class FuzzWorld {
 
   private async newAccount(): Promise<void> {
     const account = `fuzz_${process.pid}_${this.seq++}`;
-    const result = await call<{ session: { token: string } }>(this.base, 'auth.register', { account, password: PASSWORD }, { headers: { 'x-forwarded-for': '192.0.2.1' } });
+    const result = await call<{ session: { token: string } }>(this.base, 'auth.register', { account, password: PASSWORD }, { headers: { 'x-forwarded-for': `192.0.2.${this.seq % 250}` } });
     if (result.reason !== 'ok') throw new Error(`fuzz setup: register answered ${result.reason}`);
     this.accounts.push(account);
     this.tokens.push(result.data.session.token);

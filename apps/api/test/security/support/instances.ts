@@ -26,7 +26,8 @@ export async function sharedDatabase(dialect: DialectName): Promise<SharedDataba
 }
 
 export interface InstanceOptions {
-  trustProxy?: Config['trustProxy'];
+  /** A TRUST_PROXY value (e.g. '127.0.0.1'), read by loadConfig's own rules; unset: off. */
+  trustProxy?: string | false;
   corsOrigins?: string[];
   webDist?: string;
   now?: () => number;
@@ -47,13 +48,13 @@ export function testConfig(database: DatabaseConfig, simUrl: string, options: In
     WEIBO_AUTHORIZE_URL: `${simUrl}/oauth2/authorize`,
     WEIBO_API_BASE: simUrl,
     WEIBO_TIMEOUT_MS: String(options.weiboTimeoutMs ?? 2000),
+    TRUST_PROXY: options.trustProxy || 'off',
     PORT: '0',
   });
   return {
     ...config,
     database,
     bcryptCost: 4,
-    trustProxy: options.trustProxy ?? false,
     corsOrigins: options.corsOrigins ?? [],
     webDist: options.webDist ?? '/nonexistent',
   };

@@ -1,0 +1,89 @@
+/**
+ * Every bound on the API's work, in one place (CONTRACT §3 "limits on work"; docs/security.md
+ * has the table of what each one stops and the test that fails without it). Per-address bounds
+ * count IPv6 clients per /64 (limits/address.ts). Figures that depend on the machine (bcrypt's
+ * cost) are explained where they are derived.
+ */
+
+// ── Requests and connections ────────────────────────────────────────────────────────────────
+
+/** Largest body of any kind (JSON, forms); larger is a 413 before anything reads it. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+/** A request's headers and body must have arrived within this, or the socket is closed: a slow
+ * sender cannot hold a connection (or a SIGTERM's drain) for ever. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+/** The headers alone, within this. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** An idle keep-alive connection is closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Calls in one tRPC batch; more is a 400 before any of them runs. */
+export const MAX_BATCH_CALLS = 10;
+
+// ── Passwords (bcrypt) ──────────────────────────────────────────────────────────────────────
+
+/** bcrypt jobs waiting for a thread, all kinds together. At cost 10 (~85 ms) on 2 threads this is
+ * about 5 s of work: a sign-in is answered within seconds or refused at once with a retry time,
+ * never queued past the minute after which its attempt row would stop counting. */
+export const HASHER_QUEUE_MAX = 128;
+/** Of those places, new hashes (registrations) may take at most this many: sign-ins go first. */
+export const HASHER_QUEUE_MAX_HASHES = 32;
+
+// ── Wrong passwords (docs/security.md "Lock-out") ────────────────────────────────────────────
+
+/** Failed passwords are counted over this window. */
+export const ATTEMPT_WINDOW_MS = 15 * 60 * 1000;
+/** Failures of one account from one address: that pair is locked, nobody else is. */
+export const MAX_FAILURES_PER_PAIR = 5;
+/** Failures from one address whatever the accounts: the address is locked. Higher than per
+ * pair: many people can share one address (campus, office, carrier NAT). */
+export const MAX_FAILURES_PER_ADDRESS = 30;
+/** Failures of one account from all addresses together, after which the account is slowed down
+ * (not locked): from a browser that never signed in to it, one check per spacing, account-wide. */
+export const ACCOUNT_SLOWDOWN_AFTER_FAILURES = 5;
+/** 5 checks per 15 minutes from everywhere while slowed down: the guessing rate of a lock of 5
+ * failures per 15 minutes, without letting anyone lock the owner's own browser out. */
+export const ACCOUNT_SLOWDOWN_SPACING_MS = 3 * 60 * 1000;
+/** A browser that signed in to an account is known to it for this long. */
+export const KNOWN_BROWSER_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+
+// ── Registrations ───────────────────────────────────────────────────────────────────────────
+
+/** New accounts (auth.register, weibo.register) per address, per window. */
+export const REGISTRATIONS_PER_ADDRESS = { points: 10, windowSeconds: 10 * 60 } as const;
+/** New accounts from everywhere together, per window: each costs a bcrypt hash, and at cost 10
+ * two cores hash ~23 per second. 20 a second is what the machine can hash at all; the hasher's
+ * queue (HASHER_QUEUE_MAX_HASHES, sign-ins first) keeps sign-ins going below that. */
+export const REGISTRATIONS_TOTAL = { points: 1200, windowSeconds: 60 } as const;
+
+// ── Weibo ───────────────────────────────────────────────────────────────────────────────────
+
+/** OAuth states not yet spent nor expired, per browser and per address. A person needs one or
+ * two; a campus behind one address, a few dozen in ten minutes. */
+export const OUTSTANDING_STATES_PER_BROWSER = 10;
+export const OUTSTANDING_STATES_PER_ADDRESS = 100;
+/** Calls that reach Weibo (token exchanges, profiles) caused by one address, per window. A Weibo
+ * login is two calls. */
+export const WEIBO_CALLS_PER_ADDRESS = { points: 120, windowSeconds: 60 } as const;
+/** Calls to Weibo in flight for one address at once: an attacker's slow calls cannot fill the
+ * connection pool that real people's logins use. */
+export const WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS = 4;
+/** Default of WEIBO_CALL_BUDGET_PER_MINUTE (all addresses together): Weibo's published "normal"
+ * level allows 10,000 requests an hour per server address (reference/weibo-api.md §7); a site
+ * with a higher grant raises it. */
+export const WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT = 600;
+
+// ── Weibo's cancel-authorization callback ───────────────────────────────────────────────────
+
+/** Hints waiting to be checked with Weibo; past this, new hints are dropped (answered alike). */
+export const REVOCATION_QUEUE_MAX = 32;
+/** A uid is checked with Weibo at most once per this. */
+export const REVOCATION_RECHECK_MS = 5 * 60 * 1000;
+/** How many uids the de-duplication remembers (oldest forgotten first). */
+export const REVOCATION_SEEN_MAX = 10_000;
+
+// ── Background sweeps ───────────────────────────────────────────────────────────────────────
+
+/** Rows deleted per statement by a sweep, so that no DELETE holds SQLite's event loop long. */
+export const SWEEP_BATCH_ROWS = 500;
+/** Batches per table per sweep; what is left waits for the next sweep. */
+export const SWEEP_MAX_BATCHES = 20;

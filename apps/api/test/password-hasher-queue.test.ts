@@ -1,0 +1,121 @@
+/**
+ * The pool's queue: bounded (limits/bounds.ts), sign-ins before registrations, and a caller that
+ * gives up takes its job out. One thread, and every call made in one synchronous run, so which job
+ * waits and which runs does not depend on how fast the machine is.
+ */
+import bcrypt from 'bcryptjs';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../src/limits/bounds.ts';
+import { createBcryptHasher, PasswordQueueFull, type PooledPasswordHasher } from '../src/modules/passwords/password-hasher.ts';
+import { failureOf, RECORDING_WORKER_URL, recordTasks, within } from './support/hasher/recording.ts';
+
+const STORED = bcrypt.hashSync('the right password', 4);
+const BOUND_MS = 20_000;
+
+const opened: PooledPasswordHasher[] = [];
+const open = async (cost: number, workerUrl?: URL) => {
+  const hasher = await createBcryptHasher(cost, 1, workerUrl ? { workerUrl } : {});
+  opened.push(hasher);
+  return hasher;
+};
+afterAll(() => Promise.all(opened.map((hasher) => hasher.close())));
+const recordings: ReturnType<typeof recordTasks>[] = [];
+afterEach(() => recordings.splice(0).forEach((recording) => recording.close()));
+const record = () => {
+  const recording = recordTasks();
+  recordings.push(recording);
+  return recording;
+};
+
+it('refuses at once past its bounds, hashes first, with a retry time from the pace of recent jobs', async () => {
+  const hasher = await open(10);
+  const slow = await hasher.hash('starts the thread'); // a thread's first job is not counted in the pace
+  const started = performance.now();
+  await hasher.verify('times one job', slow);
+  const jobMs = performance.now() - started;
+
+  const accepted: Promise<unknown>[] = [hasher.verify('keeps the thread busy', STORED)];
+  for (let i = 0; i < HASHER_QUEUE_MAX_HASHES; i++) accepted.push(hasher.hash(`registration ${i}`));
+  const hashRefused = failureOf(hasher.hash('one registration too many'));
+  // Checks still fit beside the hashes, up to the bound of all jobs.
+  while (hasher.queued < HASHER_QUEUE_MAX) accepted.push(hasher.verify(`sign-in ${hasher.queued}`, STORED));
+  const verifyRefused = failureOf(hasher.verify('one sign-in too many', STORED));
+  const settled = Promise.allSettled(accepted);
+  expect(hasher.queued).toBe(HASHER_QUEUE_MAX);
+
+  const [hashError, verifyError] = [await hashRefused, await verifyRefused];
+  expect(hashError).toBeInstanceOf(PasswordQueueFull);
+  expect(verifyError).toBeInstanceOf(PasswordQueueFull);
+  const [forHash, forVerify] = [hashError, verifyError].map((error) => (error as PasswordQueueFull).retryAfterSeconds);
+  for (const seconds of [forHash!, forVerify!]) {
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+  }
+  // The jobs waiting at the time, at about the measured pace of one (within a factor of two).
+  expect(forVerify).toBeGreaterThanOrEqual(Math.floor((HASHER_QUEUE_MAX * jobMs) / 2 / 1000));
+  expect(forVerify).toBeLessThanOrEqual(Math.ceil((HASHER_QUEUE_MAX * jobMs * 2) / 1000));
+  expect(forHash).toBeLessThanOrEqual(forVerify!);
+
+  // Whatever waits is refused by close (the running job may end either way).
+  await hasher.close();
+  const closed = (await settled).filter((outcome) => outcome.status === 'rejected' && /closed/.test(String(outcome.reason)));
+  expect(closed).toHaveLength(HASHER_QUEUE_MAX);
+});
+
+it('runs a waiting check before the hashes that waited longer', async () => {
+  const hasher = await open(4);
+  const finished: string[] = [];
+  const track = (name: string, promise: Promise<unknown>) => promise.then(() => finished.push(name));
+  const calls = [
+    track('running hash', hasher.hash('keeps the thread busy')),
+    track('hash 1', hasher.hash('first registration')),
+    track('hash 2', hasher.hash('second registration')),
+    track('check', hasher.verify('the right password', STORED)),
+  ];
+  expect(hasher.queued).toBe(3);
+  await within(BOUND_MS, Promise.all(calls));
+  expect(finished).toEqual(['running hash', 'check', 'hash 1', 'hash 2']);
+});
+
+it('takes a job aborted while waiting out of the queue: it never runs', async () => {
+  const recording = record();
+  const hasher = await open(4, RECORDING_WORKER_URL);
+  const controller = new AbortController();
+  const first = hasher.hash('first job');
+  const aborted = failureOf(hasher.verify('aborted job', STORED, { signal: controller.signal }));
+  const last = hasher.verify('the right password', STORED);
+  expect(hasher.queued).toBe(2);
+  controller.abort();
+  expect(hasher.queued).toBe(1);
+  expect(await aborted).toMatchObject({ name: 'AbortError' });
+  expect(await within(BOUND_MS, last)).toBe(true);
+  await within(BOUND_MS, first);
+  // One thread takes jobs in order: had the aborted one run, it would have been told before the last.
+  await within(BOUND_MS, recording.seen('the right password'), 'the recording');
+  expect(recording.passwords).toEqual(['first job', 'the right password']);
+});
+
+it('refuses an already aborted call at once, queueing nothing', async () => {
+  const recording = record();
+  const hasher = await open(4, RECORDING_WORKER_URL);
+  const busy = hasher.hash('keeps the thread busy');
+  const reason = new Error('the client went away');
+  expect(await failureOf(hasher.hash('never queued', { signal: AbortSignal.abort(reason) }))).toBe(reason);
+  expect(await failureOf(hasher.verify('never queued', STORED, { signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
+  expect(hasher.queued).toBe(0);
+  await within(BOUND_MS, busy);
+  expect(await within(BOUND_MS, hasher.verify('the right password', STORED))).toBe(true);
+  await within(BOUND_MS, recording.seen('the right password'), 'the recording');
+  expect(recording.passwords).toEqual(['keeps the thread busy', 'the right password']);
+});
+
+it('rejects a job aborted while running, and gives its answer to no other job', async () => {
+  const hasher = await open(4);
+  const controller = new AbortController();
+  const running = failureOf(hasher.hash('aborted while running', { signal: controller.signal }));
+  const next = hasher.verify('the right password', STORED);
+  controller.abort();
+  expect(await running).toMatchObject({ name: 'AbortError' });
+  expect(await within(BOUND_MS, next)).toBe(true);
+  expect(await within(BOUND_MS, hasher.verify('a wrong password', STORED))).toBe(false);
+});
