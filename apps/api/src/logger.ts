@@ -8,7 +8,12 @@ const REDACT = [
   '*.password',
   '*.accessToken',
   '*.access_token',
-  '*.code',
+  // Weibo's OAuth code where an input or body could carry it (not `*.code`: that would blank
+  // every error's code, ECONNREFUSED and ER_DUP_ENTRY alike).
+  'input.code',
+  'body.code',
+  'req.body.code',
+  'req.query.code',
   '*.ticket',
   '*.token',
   '*.clientSecret',

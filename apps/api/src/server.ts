@@ -115,7 +115,15 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
       return app.listen({ host: config.host, port: config.port });
     },
     async stop() {
-      await app.close();
+      // Node's server.close() stops the timer that enforces requestTimeout, so a client sending
+      // one byte a second would hold the close for ever: once a request could no longer be on
+      // time, whatever is still connected is cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), REQUEST_TIMEOUT_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       await deps.weibo.close();
     },
   };

@@ -96,7 +96,7 @@ describe.skipIf(inject('skipReason') !== '')('Weibo sign-in in a browser', () =>
     await page.locator('#bind-register-account').fill('x');
     await page.locator('#bind-register-password').fill(PASSWORD);
     await page.getByRole('button', { name: '注册并登录' }).click();
-    await page.getByText('账号需为 3–32 位字母、数字、下划线、点或短横线').waitFor();
+    await page.getByText('账号需为 3–32 位英文字母、数字、下划线、点或短横线').waitFor();
     await screenshots(page, 'weibo-register');
 
     await page.locator('#bind-register-account').fill(account);

@@ -39,7 +39,11 @@ describe('RegisterView', () => {
   it('refuses account names outside the rule', async () => {
     const { wrapper } = await mountAt('/register');
     await submit(wrapper, 'a b', 'long enough password');
-    expect(wrapper.find('#register-account-error').text()).toBe('账号需为 3–32 位字母、数字、下划线、点或短横线');
+    expect(wrapper.find('#register-account-error').text()).toBe('账号需为 3–32 位英文字母、数字、下划线、点或短横线');
+    // (2e) New names are ASCII: Chinese belongs in the display name, which comes from Weibo.
+    await submit(wrapper, '用户名', 'long enough password');
+    expect(wrapper.find('#register-account-error').text()).toBe('账号需为 3–32 位英文字母、数字、下划线、点或短横线');
+    expect(api.auth.register.mutate).not.toHaveBeenCalled();
   });
 
   it('says when the name is taken', async () => {
@@ -53,7 +57,7 @@ describe('RegisterView', () => {
     api.auth.register.mutate.mockRejectedValue(apiError('INVALID_INPUT', { issues: [{ path: ['account'], message: 'x' }] }));
     const { wrapper } = await mountAt('/register');
     await submit(wrapper, 'alice', 'long enough password');
-    expect(wrapper.find('#register-account-error').text()).toBe('账号需为 3–32 位字母、数字、下划线、点或短横线');
+    expect(wrapper.find('#register-account-error').text()).toBe('账号需为 3–32 位英文字母、数字、下划线、点或短横线');
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
   });
 

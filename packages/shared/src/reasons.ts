@@ -37,4 +37,8 @@ export interface ErrorData {
   issues?: { path: (string | number)[]; message: string }[];
   /** Present with TOO_MANY_ATTEMPTS: seconds until a password may be tried again. */
   retryAfterSeconds?: number;
+  /** (2e) With TOO_MANY_ATTEMPTS, which bound refused: `failures` (wrong passwords), `in_flight`
+   * (other sign-ins of the account still being checked), `busy` (the password checker's queue
+   * is full), `rate` (too many requests of this kind from this address, or in total). */
+  limit?: 'failures' | 'in_flight' | 'busy' | 'rate';
 }

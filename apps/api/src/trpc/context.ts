@@ -8,13 +8,16 @@ import type { Logger } from 'pino';
 import type { AppDeps, RequestInfo } from '../deps.ts';
 import { randomToken } from '../crypto.ts';
 import { addressKeyOf } from '../limits/address.ts';
+import { KNOWN_BROWSER_TTL_MS } from '../limits/bounds.ts';
 
 /** HttpOnly, SameSite=Lax cookie that ties an OAuth state (and a bind ticket) to the browser
  * that asked for it. Over https it carries the `__Host-` prefix: the browser then accepts it
  * only from this very host, Secure, for Path=/ — no subdomain or other path can plant one. */
 export const BROWSER_COOKIE = 'wl_browser';
 export const SECURE_BROWSER_COOKIE = `__Host-${BROWSER_COOKIE}`;
-const BROWSER_COOKIE_MAX_AGE_S = 24 * 60 * 60;
+/** As long as a browser stays known to an account (renewed at each password sign-in), so the
+ * owner's browser is still recognised during an attack on the account. */
+const BROWSER_COOKIE_MAX_AGE_S = KNOWN_BROWSER_TTL_MS / 1000;
 const BROWSER_ID = /^[A-Za-z0-9_-]{43}$/;
 const USER_AGENT_MAX = 512;
 /** The address columns' size. Behind a trusted proxy the address is whatever the proxy forwarded,
@@ -26,8 +29,9 @@ export interface Context {
   request: RequestInfo;
   /** The raw Authorization header, verified lazily. */
   authorization: string | undefined;
-  /** The browser's binding id, set as a cookie first if the browser has none. */
-  ensureBrowserId(): string;
+  /** The browser's binding id, set as a cookie first if the browser has none (or again, with
+   * `renew`, to restart its lifetime). */
+  ensureBrowserId(options?: { renew?: boolean }): string;
   log: Logger;
 }
 
@@ -75,9 +79,9 @@ export function createFastifyContext(deps: AppDeps) {
       deps,
       request,
       authorization: req.headers.authorization,
-      ensureBrowserId() {
-        if (browserId) return browserId;
-        browserId = randomToken();
+      ensureBrowserId(options) {
+        if (browserId && !options?.renew) return browserId;
+        browserId ??= randomToken();
         request.browserId = browserId;
         res.setCookie(cookieName, browserId, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: BROWSER_COOKIE_MAX_AGE_S });
         return browserId;

@@ -34,6 +34,7 @@ const t = initTRPC.context<Context>().create({
       message = defaultMessage('INVALID_INPUT');
     } else if (error instanceof AppError) {
       if (error.details.retryAfterSeconds !== undefined) data.retryAfterSeconds = error.details.retryAfterSeconds;
+      if (error.details.limit !== undefined) data.limit = error.details.limit;
     } else if (reason === 'INTERNAL' || reason === 'SERVICE_UNAVAILABLE') {
       message = defaultMessage(reason);
     }
@@ -58,7 +59,7 @@ export const publicProcedure = base;
 /** Public, and the browser gets its binding cookie first: a password sign-in remembers the
  * browser (so strangers' failures cannot lock the owner's own browser out, limits in docs/security.md). */
 export const browserProcedure = base.use(({ ctx, next }) => {
-  ctx.ensureBrowserId();
+  ctx.ensureBrowserId({ renew: true });
   return next();
 });
 

@@ -6,7 +6,7 @@
  * weibo-login.test.ts.
  */
 import { expect, it } from 'vitest';
-import { ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP } from '../../src/modules/passwords/password-limiter.ts';
+import { ACCOUNT_SLOWDOWN_AFTER_FAILURES, ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_PAIR } from '../../src/limits/bounds.ts';
 import { describeOnEachDatabase, type Harness, reasonOf } from '../support/harness.ts';
 
 const N = 30;
@@ -21,8 +21,9 @@ async function race(calls: (() => Promise<unknown>)[]): Promise<string[]> {
 
 const tally = (outcomes: string[]) => outcomes.reduce<Record<string, number>>((counts, o) => ({ ...counts, [o]: (counts[o] ?? 0) + 1 }), {});
 
-async function ticketFor(h: Harness, uid: string): Promise<string> {
-  const login = await h.weiboLogin(uid);
+/** A bind ticket for uid, issued to (and only good in) `browser`. */
+async function ticketFor(h: Harness, uid: string, browser = h.usualBrowser): Promise<string> {
+  const login = await h.weiboLogin(uid, browser);
   if (login.status !== 'bind_required') throw new Error('expected bind_required');
   return login.ticket;
 }
@@ -38,15 +39,17 @@ describeOnEachDatabase('races', (h) => {
   it(`${N} parallel weibo.register of one account name with ${N} Weibo users make one account and one binding`, async () => {
     const name = `race_wreg_${Date.now().toString(36)}`;
     const uids = await Promise.all(Array.from({ length: N }, () => h.newWeiboUser()));
-    const tickets = await Promise.all(uids.map((uid) => ticketFor(h, uid)));
-    const outcomes = await race(tickets.map((ticket) => () => h.caller().weibo.register({ ticket, account: name, password: 'password-123' })));
+    // 30 people, each in a browser of their own (a ticket is good only in the browser it came back to).
+    const browsers = uids.map(() => h.newBrowser());
+    const tickets = await Promise.all(uids.map((uid, i) => ticketFor(h, uid, browsers[i])));
+    const outcomes = await race(tickets.map((ticket, i) => () => h.caller({ browserId: browsers[i] }).weibo.register({ ticket, account: name, password: 'password-123' })));
     expect(tally(outcomes)).toEqual({ ok: 1, ACCOUNT_TAKEN: N - 1 });
     const users = await h.db.selectFrom('users').where('account_key', '=', name).select('id').execute();
     expect(users).toHaveLength(1);
     expect(await h.db.selectFrom('identities').where('user_id', '=', users[0]!.id).select('id').execute()).toHaveLength(1);
     // The losers' tickets were not spent: each can still register under another name.
-    const loser = tickets[outcomes.indexOf('ACCOUNT_TAKEN')]!;
-    expect((await h.caller().weibo.register({ ticket: loser, account: `${name}_2`, password: 'password-123' })).status).toBe('signed_in');
+    const loser = outcomes.indexOf('ACCOUNT_TAKEN');
+    expect((await h.caller({ browserId: browsers[loser] }).weibo.register({ ticket: tickets[loser]!, account: `${name}_2`, password: 'password-123' })).status).toBe('signed_in');
   });
 
   it(`${N} parallel Weibo logins of one bound user all sign in, each with its own session`, async () => {
@@ -86,26 +89,44 @@ describeOnEachDatabase('races', (h) => {
     // Password checks in flight count against the limits (a check cannot be known right before it
     // is made), but only those admitted earlier: the first ones within the limit go ahead.
     const account = await h.registerAccount();
-    const burst = await race(Array.from({ length: 8 }, (_, i) => () => h.caller({ ip: `10.1.${i}.1` }).auth.login({ account: account.account, password: account.password })));
-    expect(burst.filter((o) => o === 'ok').length, JSON.stringify(tally(burst))).toBeGreaterThanOrEqual(MAX_FAILURES_PER_ACCOUNT);
-    const office = await Promise.all(Array.from({ length: MAX_FAILURES_PER_IP + 10 }, () => h.registerAccount()));
+    const credentials = { account: account.account, password: account.password };
+    const strangers = await race(Array.from({ length: 8 }, (_, i) => () => h.caller({ ip: `10.1.${i}.1`, browserId: h.newBrowser() }).auth.login(credentials)));
+    expect(strangers.filter((o) => o === 'ok').length, JSON.stringify(tally(strangers))).toBeGreaterThanOrEqual(ACCOUNT_SLOWDOWN_AFTER_FAILURES);
+    // The owner's known browser is not held by the account-wide count at all: 8 at once, 8 in.
+    const owner = await race(Array.from({ length: 8 }, (_, i) => () => h.caller({ ip: `10.1.${i}.2` }).auth.login(credentials)));
+    expect(tally(owner)).toEqual({ ok: 8 });
+    // An office behind one address: the first 30 sign-ins at once go ahead.
+    // (Registered one after another: the hasher takes at most 32 new hashes waiting at once.)
+    const office = [];
+    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS + 10; i++) office.push(await h.registerAccount());
     const nat = await race(office.map((a) => () => h.caller({ ip: '100.64.9.9' }).auth.login({ account: a.account, password: a.password })));
-    expect(nat.filter((o) => o === 'ok').length, JSON.stringify(tally(nat))).toBeGreaterThanOrEqual(MAX_FAILURES_PER_IP);
+    expect(nat.filter((o) => o === 'ok').length, JSON.stringify(tally(nat))).toBeGreaterThanOrEqual(MAX_FAILURES_PER_ADDRESS);
+
+    // 40 guesses at once from 40 addresses and browsers: the account-wide count lets 5 be checked.
     const victim = await h.registerAccount();
-    const guesses = await race(Array.from({ length: 40 }, (_, i) => () => h.caller({ ip: `10.2.${i}.1` }).auth.login({ account: victim.account, password: `guess number ${i}` })));
-    expect(guesses.filter((o) => o === 'BAD_CREDENTIALS').length, JSON.stringify(tally(guesses))).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT);
-    expect(await reasonOf(h.caller({ ip: '10.3.0.1' }).auth.login({ account: victim.account, password: victim.password }))).toBe('TOO_MANY_ATTEMPTS');
+    const guesses = await race(Array.from({ length: 40 }, (_, i) => () => h.caller({ ip: `10.2.${i}.1`, browserId: h.newBrowser() }).auth.login({ account: victim.account, password: `guess number ${i}` })));
+    expect(guesses.filter((o) => o === 'BAD_CREDENTIALS').length, JSON.stringify(tally(guesses))).toBeLessThanOrEqual(ACCOUNT_SLOWDOWN_AFTER_FAILURES);
+    expect(await reasonOf(h.caller({ ip: '10.3.0.1', browserId: h.newBrowser() }).auth.login({ account: victim.account, password: victim.password }))).toBe('TOO_MANY_ATTEMPTS');
+    // 40 at once from one address, even in the owner's own browser: the pair lets 5 be checked.
+    const pairVictim = await h.registerAccount();
+    const fromOne = await race(Array.from({ length: 40 }, (_, i) => () => h.caller({ ip: '10.4.0.1' }).auth.login({ account: pairVictim.account, password: `guess number ${i}` })));
+    expect(fromOne.filter((o) => o === 'BAD_CREDENTIALS').length, JSON.stringify(tally(fromOne))).toBeLessThanOrEqual(MAX_FAILURES_PER_PAIR);
+    expect(await reasonOf(h.caller({ ip: '10.4.0.1' }).auth.login({ account: pairVictim.account, password: pairVictim.password }))).toBe('TOO_MANY_ATTEMPTS');
+    // Meanwhile the owners, in their own browsers elsewhere, sign in.
+    expect(await reasonOf(h.caller({ ip: '10.3.0.2' }).auth.login({ account: victim.account, password: victim.password }))).toBe('resolved');
+    expect(await reasonOf(h.caller({ ip: '10.4.0.2' }).auth.login({ account: pairVictim.account, password: pairVictim.password }))).toBe('resolved');
     h.clock.advance(ATTEMPT_WINDOW_MS + 1);
   });
 
   it(`parallel unbinds and ${N} logouts of one account settle cleanly`, async () => {
     const uid = await h.newWeiboUser();
     const registered = await h.caller().weibo.register({ ticket: await ticketFor(h, uid), account: `race_unbind_${uid}`, password: 'password-123' });
-    // One after another: password checks in flight count against the limits (docs/security.md).
-    const sessions = [];
-    for (let i = 0; i < N; i++) sessions.push(await h.caller({ ip: `192.0.2.${i}` }).auth.login({ account: `race_unbind_${uid}`, password: 'password-123' }));
-    // As many unbinds as password checks may be in flight for one account (docs/security.md), the rest logouts.
-    const unbinds = MAX_FAILURES_PER_ACCOUNT;
+    // The usual browser registered the account, so it is known to it: neither these 30 sign-ins
+    // nor the unbinds' password checks are held by the account-wide count (docs/security.md
+    // "Lock-out"), and each comes from an address of its own, so no pair fills either.
+    const sessions = await Promise.all(Array.from({ length: N }, (_, i) => h.caller({ ip: `192.0.2.${i}` }).auth.login({ account: `race_unbind_${uid}`, password: 'password-123' })));
+    // Five unbinds (password checks in the owner's browser, each from an address of its own), the rest logouts.
+    const unbinds = 5;
     const outcomes = await race([
       ...sessions.slice(0, unbinds).map((s, i) => () => h.caller({ token: s.session.token, ip: `198.51.100.${i}` }).weibo.unbind({ password: 'password-123' })),
       ...sessions.slice(unbinds).map((s, i) => () => h.caller({ token: s.session.token, ip: `198.51.100.${100 + i}` }).auth.logout({ everywhere: i % 3 === 0 })),

@@ -1,19 +1,21 @@
 /**
  * Two API processes on one MySQL database, as behind a load balancer: they start together on an
  * empty database (the migration lock serialises them), and a state, a ticket, a session, a logout
- * and a lockout made at one hold at the other, and at a third process started after the second
- * is stopped. Races split across both are settled by the database.
+ * and a pair lock-out made at one hold at the other, and at a third process started after the
+ * second is stopped. Races split across both are settled by the database.
  * In-process instances over HTTP with the same checks on SQLite are in security/brute-force.test.ts.
  */
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_ACCOUNT } from '../../src/modules/passwords/password-limiter.ts';
+import { ACCOUNT_SLOWDOWN_SPACING_MS, ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_PAIR } from '../../src/limits/bounds.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
 import { Browser, call } from '../security/support/http.ts';
 
 const PASSWORD = 'two-instances-1';
+/** Behind the trusted proxy: the client address the request stands for. */
+const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
 
 describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', () => {
   let sim: WeiboSimulator;
@@ -60,14 +62,15 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     expect((await at(a).call('weibo.login', { code: await mint(uid), state })).reason).toBe('STATE_INVALID');
   });
 
-  it('a ticket from one binds at the other, once', async () => {
+  it('a ticket from one binds at the other, once, in the browser it was issued to only', async () => {
     const account = name('ticket');
     await call(a.url, 'auth.register', { account, password: PASSWORD });
-    const { browser } = browserOn(a);
+    const { browser, at } = browserOn(a);
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
     const { ticket } = (await browser.call<{ ticket: string }>('weibo.login', { code: await mint(await newUid()), state })).data;
-    expect((await call(b.url, 'weibo.bind', { ticket, account, password: PASSWORD })).reason).toBe('ok');
-    expect((await call(a.url, 'weibo.bind', { ticket, account, password: PASSWORD })).reason).toBe('TICKET_INVALID');
+    expect((await call(b.url, 'weibo.bind', { ticket, account, password: PASSWORD })).reason).toBe('TICKET_INVALID');
+    expect((await at(b).call('weibo.bind', { ticket, account, password: PASSWORD })).reason).toBe('ok');
+    expect((await at(a).call('weibo.bind', { ticket, account, password: PASSWORD })).reason).toBe('TICKET_INVALID');
   });
 
   it('a connect state of one account, issued by one instance, is refused to another account at the other', async () => {
@@ -94,39 +97,56 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     for (const api of [a, b]) for (const token of [second, third]) expect((await call(api.url, 'auth.me', undefined, { token })).reason).toBe('UNAUTHENTICATED');
   });
 
-  it('a lockout made across both holds at both, and at a process started after one is stopped', async () => {
+  it("a pair lock made across both holds at both, and at a process started after one is stopped; the owner's browser signs in from elsewhere", async () => {
     const account = name('lock');
-    await call(a.url, 'auth.register', { account, password: PASSWORD });
-    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) {
-      expect((await call(i % 2 ? a.url : b.url, 'auth.login', { account, password: 'wrong password' })).reason).toBe('BAD_CREDENTIALS');
+    const owner = browserOn(a);
+    expect((await owner.browser.call('auth.register', { account, password: PASSWORD }, from('198.18.1.1'))).reason).toBe('ok');
+    // Five wrong passwords from one address, split across both processes.
+    const ip = '203.0.113.77';
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) {
+      expect((await call(i % 2 ? a.url : b.url, 'auth.login', { account, password: 'wrong password' }, from(ip))).reason).toBe('BAD_CREDENTIALS');
     }
     for (const api of [a, b]) {
-      const locked = await call(api.url, 'auth.login', { account, password: PASSWORD });
+      // Even the right password, even in the owner's own browser, from that address.
+      const locked = await owner.at(api).call('auth.login', { account, password: PASSWORD }, from(ip));
       expect(locked.status).toBe(429);
       expect(locked.body.error!.data.retryAfterSeconds).toBeGreaterThan(ATTEMPT_WINDOW_MS / 1000 - 60);
+      expect(locked.body.error!.message).toMatch(/^Too many failed attempts\. Try again in \d+ seconds\.$/);
+      // Only that pair: from another address the owner's browser is let in.
+      expect((await owner.at(api).call('auth.login', { account, password: PASSWORD }, from('203.0.113.78'))).reason).toBe('ok');
     }
+    // The account's 5 failures slow a stranger's browser down elsewhere, to one check per spacing.
+    const slowed = await call(b.url, 'auth.login', { account, password: PASSWORD }, from('203.0.113.79'));
+    expect(slowed.status).toBe(429);
+    expect(slowed.body.error!.data.retryAfterSeconds).toBeLessThanOrEqual(ACCOUNT_SLOWDOWN_SPACING_MS / 1000);
     expect(await b.stop()).toEqual({ code: 0, signal: null });
     b = await spawnApi(env());
-    expect((await call(b.url, 'auth.login', { account, password: PASSWORD })).reason).toBe('TOO_MANY_ATTEMPTS');
+    expect((await owner.at(b).call('auth.login', { account, password: PASSWORD }, from(ip))).reason).toBe('TOO_MANY_ATTEMPTS');
+    expect((await owner.at(b).call('auth.login', { account, password: PASSWORD }, from('203.0.113.80'))).reason).toBe('ok');
   });
 
   it('30 parallel binds of one uid and 30 registers of one name, split across both, settle once', async () => {
     const uid = await newUid();
     const accounts = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
       const account = name(`bind${i}`);
-      await call(i % 2 ? a.url : b.url, 'auth.register', { account, password: PASSWORD });
+      // Each from an address of its own: new accounts are rate-limited per address (10 per 10 minutes).
+      expect((await call(i % 2 ? a.url : b.url, 'auth.register', { account, password: PASSWORD }, from(`198.18.2.${i}`))).reason).toBe('ok');
       return account;
     }));
+    // 30 people, each in a browser and at an address of their own (Weibo calls in flight are
+    // bounded per address); each ticket is bound, in the browser it came back to, at the other process.
     const tickets = await Promise.all(accounts.map(async (_, i) => {
-      const { browser } = browserOn(i % 2 ? a : b);
-      const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
-      return (await browser.call<{ ticket: string }>('weibo.login', { code: await mint(uid), state })).data.ticket;
+      const { browser, at } = browserOn(i % 2 ? a : b);
+      const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', undefined, from(`198.51.100.${i}`))).data;
+      const login = await browser.call<{ ticket: string }>('weibo.login', { code: await mint(uid), state }, from(`198.51.100.${i}`));
+      expect(login.reason).toBe('ok');
+      return { at, ticket: login.data.ticket };
     }));
     // From 30 addresses: 30 password checks from one address would meet its own limit.
-    const binds = await Promise.all(tickets.map((ticket, i) => call(i % 2 ? b.url : a.url, 'weibo.bind', { ticket, account: accounts[i], password: PASSWORD }, { headers: { 'x-forwarded-for': `198.51.100.${i}` } })));
+    const binds = await Promise.all(tickets.map(({ at, ticket }, i) => at(i % 2 ? b : a).call('weibo.bind', { ticket, account: accounts[i], password: PASSWORD }, from(`198.51.100.${i}`))));
     expect(binds.map((r) => r.reason).sort()).toEqual(['ok', ...Array<string>(29).fill('WEIBO_ALREADY_BOUND')].sort());
     const shared = name('same');
-    const registers = await Promise.all(Array.from({ length: 30 }, (_, i) => call(i % 2 ? a.url : b.url, 'auth.register', { account: shared, password: PASSWORD })));
+    const registers = await Promise.all(Array.from({ length: 30 }, (_, i) => call(i % 2 ? a.url : b.url, 'auth.register', { account: shared, password: PASSWORD }, from(`198.18.3.${i}`))));
     expect(registers.map((r) => r.reason).sort()).toEqual(['ok', ...Array<string>(29).fill('ACCOUNT_TAKEN')].sort());
     expect(binds.concat(registers).filter((r) => r.status >= 500)).toEqual([]);
   });

@@ -13,6 +13,10 @@ import { FAULT_MODES, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
+
+let addresses = 0;
+/** A fresh client address of the benchmarking range 198.18.0.0/15 for each simulated person. */
+const nextAddress = () => `198.18.${(++addresses >> 8) & 255}.${addresses & 255}`;
 import { Browser, call } from '../security/support/http.ts';
 
 const TIMEOUT_MS = 1000;
@@ -31,7 +35,9 @@ describe('Weibo faults through the API process', () => {
     sim = await startSimulator();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-faults-'));
     file = path.join(tmp, 'api.sqlite');
-    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${file}`, WEIBO_TIMEOUT_MS: String(TIMEOUT_MS), BCRYPT_COST: '10' }));
+    // Behind a proxy on loopback: each simulated person has an address of their own, as the
+    // per-address limits on Weibo calls and registrations expect of real traffic.
+    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${file}`, WEIBO_TIMEOUT_MS: String(TIMEOUT_MS), BCRYPT_COST: '10', TRUST_PROXY: '127.0.0.1' }));
   });
   afterAll(async () => {
     const exit = await api.stop();
@@ -59,12 +65,13 @@ describe('Weibo faults through the API process', () => {
   }
 
   async function weiboLogin(uid: string, record?: string) {
-    const browser = new Browser(api.url);
+    const browser = new Browser(api.url, { 'x-forwarded-for': nextAddress() });
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
     const code = await mint(uid);
     const result = await browser.call<{ status: string; user?: { id: string; displayName: string } }>('weibo.login', { code, state });
     if (record) worst.set(record, Math.max(worst.get(record) ?? 0, result.ms));
-    return result;
+    // A bind ticket is spent in the browser it came back to.
+    return Object.assign(result, { browser });
   }
 
   describe.each(['access_token', 'users_show'])('at %s', (endpoint) => {
@@ -85,7 +92,7 @@ describe('Weibo faults through the API process', () => {
     const uid = await newUid();
     const first = await weiboLogin(uid);
     const ticket = (first.data as unknown as { ticket: string }).ticket;
-    const registered = await call<{ user: { id: string; displayName: string } }>(api.url, 'weibo.register', { ticket, account: `fault_${mode}_${uid}`, password: 'password-123' });
+    const registered = await first.browser.call<{ user: { id: string; displayName: string } }>('weibo.register', { ticket, account: `fault_${mode}_${uid}`, password: 'password-123' });
     await fault('users_show', mode);
     const again = await weiboLogin(uid, `users_show/${mode} (bound)`);
     expect(again.data.status).toBe('signed_in');
@@ -95,7 +102,7 @@ describe('Weibo faults through the API process', () => {
 
   it.each([...FAULT_MODES])('access_token %s during connect: WEIBO_UNAVAILABLE, nothing bound', async (mode) => {
     const token = (await call<{ session: { token: string } }>(api.url, 'auth.register', { account: `conn_${mode}_${Date.now().toString(36)}`, password: 'password-123' })).data.session.token;
-    const browser = new Browser(api.url);
+    const browser = new Browser(api.url, { 'x-forwarded-for': nextAddress() });
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token })).data;
     const code = await mint(await newUid());
     await fault('access_token', mode);
@@ -110,7 +117,7 @@ describe('Weibo faults through the API process', () => {
     const uid = await newUid();
     const first = await weiboLogin(uid);
     const ticket = (first.data as unknown as { ticket: string }).ticket;
-    const token = (await call<{ session: { token: string } }>(api.url, 'weibo.register', { ticket, account: `rv_${endpoint}_${uid}`.slice(0, 32), password: 'password-123' })).data.session.token;
+    const token = (await first.browser.call<{ session: { token: string } }>('weibo.register', { ticket, account: `rv_${endpoint}_${uid}`.slice(0, 32), password: 'password-123' })).data.session.token;
     await fault(endpoint, 'hang', 5);
     if (endpoint === 'get_token_info') {
       await control('/tokens/revoke', { uid });

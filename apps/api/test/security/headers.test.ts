@@ -100,9 +100,15 @@ describe('CORS', () => {
   it('refuses the requests another site can send without CORS (form posts, text/plain) before any procedure runs', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const response = await fetch(`${api.url}/trpc/weibo.login`, { method: 'POST', headers: { 'content-type': type, origin: 'https://evil.example' }, body: '{"code":"c","state":"s"}' });
-      // 415 for the content types tRPC does not read; a multipart body is read as FormData and refused by the schema.
-      expect([400, 415], type).toContain(response.status);
-      expect(((await response.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe('INVALID_INPUT');
+      if (type.startsWith('multipart/')) {
+        // No parser takes multipart under /trpc: Fastify refuses it (415) before the body is read
+        // (security/bounds.test.ts sends 10 MB of it), answered in tRPC's error shape.
+        expect(response.status, type).toBe(415);
+      } else {
+        // 400 or 415 from tRPC, for the content types it does not read.
+        expect([400, 415], type).toContain(response.status);
+      }
+      expect(((await response.json()) as { error: { data: { reason: string } } }).error.data.reason, type).toBe('INVALID_INPUT');
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
     }
   });

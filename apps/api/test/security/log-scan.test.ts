@@ -7,8 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createScratchMysqlDatabase } from '@weibo-login/test-support';
 import { DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, MYSQL_URL } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { apiEnv, spawnApi } from './support/api-process.ts';
 import { OTHER_SECRET, resignedWith } from './support/forge.ts';
@@ -150,5 +153,89 @@ describe('logs hold no credentials', () => {
     expect(lines.length, output.slice(0, 2000)).toBeGreaterThan(level === 'info' ? 20 : 40);
     const leaks = secrets.flatMap((secret) => forms(secret).filter((form) => output.includes(form)).map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })));
     expect(leaks).toEqual([]);
+  });
+});
+
+/**
+ * mysql2 writes the failed statement, values and all, onto its errors (`err.sql`): an access
+ * token in a bind ticket, a session id, a password hash. The real process on MySQL is made to
+ * fail inside exactly those inserts (tables renamed away, a trigger that refuses new users) and
+ * its log must still name each error by its code, and hold none of the values.
+ *
+ * Without db/client.ts's withoutStatement (checked in a scratch copy of the repository with
+ * `callback?.(error, …)` in place of `callback?.(withoutStatement(error), …)`): the log lines
+ * of all three errors carry "sql": "insert into `bind_tickets` … '2.00…'" and so on, and both
+ * levels fail on the access token, the `sql` field and the bcrypt hash.
+ */
+describe.skipIf(!DIALECTS.includes('mysql'))('driver errors on MySQL are logged by their code, never with their statement', () => {
+  it.each(['info', 'trace'])('at LOG_LEVEL=%s', async (level) => {
+    const scratch = await createScratchMysqlDatabase(MYSQL_URL, 'wl_logscan');
+    const api = await spawnApi(apiEnv(proxy.url, { DATABASE_URL: scratch.url, LOG_LEVEL: level, WEB_DIST: path.join(tmp, 'web'), BCRYPT_COST: '10' }));
+    const secrets: string[] = [];
+    const keep = <T extends string>(value: T): T => (secrets.push(value), value);
+    const answersBefore = proxy.answers.length;
+    const admin = await createConnection({ uri: scratch.url });
+    try {
+      const tag = Math.random().toString(36).slice(2, 8);
+      const browser = new Browser(api.url);
+      const password = keep(`pd-Secret-${tag}-1`);
+      const registered = await browser.call<{ session: { token: string } }>('auth.register', { account: `drv_${tag}`, password });
+      expect(registered.reason).toBe('ok');
+      keep(registered.data.session.token);
+      const [[stored]] = (await admin.query('select password_hash from users')) as unknown as [{ password_hash: string }[]];
+      keep(stored!.password_hash);
+
+      // The failures: every insert below now meets an error carrying its statement.
+      await admin.query('rename table bind_tickets to bind_tickets_away, sessions to sessions_away');
+      await admin.query("create trigger users_refused before insert on users for each row signal sqlstate '45000' set message_text = 'refused by the log-scan test'");
+
+      // A Weibo login of a new user: the bind ticket's insert holds the access token.
+      const s1 = await browser.call<{ state: string }>('weibo.authorizeUrl');
+      keep(s1.data.state);
+      keep(browser.cookie.split('=')[1]!);
+      const login = await browser.call('weibo.login', { code: keep(await mintCode(await newWeiboUser())), state: s1.data.state });
+      expect(login.reason).toBe('INTERNAL');
+      // A sign-in: the session's insert holds the session id.
+      const signIn = await browser.call('auth.login', { account: `drv_${tag}`, password });
+      expect(signIn.reason).toBe('INTERNAL');
+      // A registration: the user's insert holds the new password's bcrypt hash.
+      const register = await browser.call('auth.register', { account: `drv2_${tag}`, password: keep(`pe-Secret-${tag}-2`) });
+      expect(register.reason).toBe('INTERNAL');
+    } finally {
+      await admin.end();
+      expect(await api.stop()).toEqual({ code: 0, signal: null });
+      await scratch.drop();
+    }
+    for (const answer of proxy.answers.slice(answersBefore)) {
+      const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer)?.[1];
+      if (token) secrets.push(token);
+    }
+    expect(secrets.filter((s) => s.startsWith('2.00')).length, 'the access token seen').toBe(1);
+
+    const output = api.output();
+    const lines = output.split('\n').filter(Boolean);
+    // …and never with a value: no secret, no statement, no id or hash of any kind.
+    const leaks = secrets.flatMap((secret) => forms(secret).filter((form) => output.includes(form)).map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })));
+    expect(leaks).toEqual([]);
+    for (const line of lines) {
+      let logged: unknown;
+      try {
+        logged = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const { hostname: _hostname, ...fields } = logged as Record<string, unknown>;
+      const text = JSON.stringify(fields);
+      expect(text, 'a statement').not.toMatch(/"sql"\s*:/);
+      expect(text, 'a statement').not.toMatch(/\b(insert into|values \(|update `|delete from)/i);
+      expect(text, 'a bcrypt hash').not.toMatch(/\$2[aby]\$\d\d\$/);
+      // Session and ticket ids are 32 hex digits, their hashes and browser hashes 64.
+      expect(text, 'an id or a hash').not.toMatch(/[0-9a-f]{32}/i);
+    }
+    // Each error is still logged, and says what it was: errno and SQL state, and the driver's code.
+    const errors = lines.filter((line) => line.includes('"msg":"unexpected error"')).map((line) => (JSON.parse(line) as { err: { errno?: number; sqlState?: string; code?: string } }).err);
+    expect(errors.map((err) => err.errno)).toEqual([1146, 1146, 1644]);
+    expect(errors.map((err) => err.sqlState)).toEqual(['42S02', '42S02', '45000']);
+    expect(errors.map((err) => err.code), "the driver's error codes").toEqual(['ER_NO_SUCH_TABLE', 'ER_NO_SUCH_TABLE', 'ER_SIGNAL_EXCEPTION']);
   });
 });

@@ -21,10 +21,10 @@ export async function connectWeibo(
   session: VerifiedSession,
   request: RequestInfo,
 ): Promise<{ identity: Identity }> {
-  await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'connect', userId: session.userId, now: deps.now() });
   const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
   let token, profile;
   try {
+    await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'connect', userId: session.userId, now: deps.now() });
     token = await deps.weibo.exchangeCode(input.code);
     profile = await deps.weibo.fetchProfile(token);
   } finally {

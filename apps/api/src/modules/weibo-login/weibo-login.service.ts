@@ -41,13 +41,15 @@ export async function createAuthorizeUrl(
 }
 
 export async function loginWithWeibo(deps: AppDeps, input: { code: string; state: string }, request: RequestInfo): Promise<SignedIn | BindRequired> {
-  const { redirectTo } = await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'login', userId: null, now: deps.now() });
-  // A login is two calls to Weibo (the token, the profile), counted against this address and the site.
+  // A login is two calls to Weibo (the token, the profile), counted against this address and the
+  // site before the state is spent, so that a login refused here can be tried again with it.
   const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
+  let redirectTo: string;
   let token: ProviderToken;
   let bound: Awaited<ReturnType<typeof findIdentityWithUser>>;
   let profile: ProviderProfile | null;
   try {
+    ({ redirectTo } = await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'login', userId: null, now: deps.now() }));
     token = await deps.weibo.exchangeCode(input.code);
     bound = await findIdentityWithUser(deps.db, WEIBO, token.uid);
     if (!bound) {
