@@ -33,7 +33,7 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
     sim = await startSimulator();
     db = await createOwnMariadb();
     await db.createDatabase('outage');
-    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: db.url('outage'), BCRYPT_COST: '10', LOG_LEVEL: 'warn' }));
+    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: db.url('outage'), BCRYPT_COST: '10', LOG_LEVEL: 'warn', TRUST_PROXY: '127.0.0.1' }));
     seeded = `seed_${Date.now().toString(36)}`;
     expect((await request(api.url, '/trpc/auth.register', { account: seeded, password: PASSWORD })).status).toBe(200);
   }, 120_000);

@@ -142,7 +142,8 @@ export class FuzzWorld {
   }
 
   private async newTicket(): Promise<void> {
-    const browser = new Browser(this.base);
+    // From an address of its own: the fuzzed requests fill 127.0.0.1's allowance of states.
+    const browser = new Browser(this.base, { 'x-forwarded-for': `192.0.2.${this.seq % 250}` });
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
     const uid = (await this.control<{ uid: string }>('/users', { screenName: `fuzz t${this.seq++}` })).uid;
     const login = await browser.call<{ ticket?: string }>('weibo.login', { code: await this.code(uid), state });
