@@ -77,6 +77,35 @@ it('runs a waiting check before the hashes that waited longer', async () => {
   expect(finished).toEqual(['running hash', 'check', 'hash 1', 'hash 2']);
 });
 
+it('runs a known browser\'s check before other checks that waited longer', async () => {
+  const hasher = await open(4);
+  const finished: string[] = [];
+  const track = (name: string, promise: Promise<unknown>) => promise.then(() => finished.push(name));
+  const calls = [
+    track('running hash', hasher.hash('keeps the thread busy')),
+    track('stranger 1', hasher.verify('guess one', STORED)),
+    track('stranger 2', hasher.verify('guess two', STORED)),
+    track('owner', hasher.verify('the right password', STORED, { first: true })),
+  ];
+  expect(hasher.queued).toBe(3);
+  await within(BOUND_MS, Promise.all(calls));
+  expect(finished).toEqual(['running hash', 'owner', 'stranger 1', 'stranger 2']);
+});
+
+it('keeps a thread for checks: new hashes never hold every thread', async () => {
+  const hasher = await createBcryptHasher(4, 2);
+  opened.push(hasher);
+  // Start both threads, then queue hashes: one thread takes a hash, the other stays free.
+  await Promise.all([hasher.verify('warm one', STORED), hasher.verify('warm two', STORED)]);
+  const hashes = Array.from({ length: 4 }, (_, i) => hasher.hash(`registration ${i}`));
+  expect(hasher.queued).toBe(3);
+  const check = hasher.verify('the right password', STORED);
+  // Nothing waited for the check: it went straight to the thread the hashes may not take.
+  expect(hasher.queued).toBe(3);
+  expect(await within(BOUND_MS, check)).toBe(true);
+  await within(BOUND_MS, Promise.all(hashes));
+});
+
 it('takes a job aborted while waiting out of the queue: it never runs', async () => {
   const recording = record();
   const hasher = await open(4, RECORDING_WORKER_URL);

@@ -1,18 +1,21 @@
 /**
  * Password hashing (bcryptjs) in a pool of worker threads sized to the machine. A bcrypt of
  * cost 10 takes ~85 ms and cost 12 ~320 ms of one core; on the event loop that would stall every
- * request in flight, so the work is handed to bcrypt-worker.ts and awaited.
+ * request in flight, so the work is handed to bcrypt-worker.mjs and awaited.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 import { HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../../limits/bounds.ts';
-import type { BcryptAnswer, BcryptRequest, BcryptTask } from './bcrypt-worker.ts';
+import type { BcryptAnswer, BcryptRequest, BcryptTask } from './bcrypt-protocol.ts';
 
 /** A caller that gives up (its request was aborted) takes its job out of the queue. */
 export interface HasherCallOptions {
   signal?: AbortSignal;
+  /** A check for a browser the account knows: it goes before other checks, so that a burst of
+   * strangers' guesses does not keep the owner waiting. */
+  first?: boolean;
 }
 
 /** Hashing behind an interface so that where the work runs (this thread, a worker pool) is one
@@ -49,7 +52,7 @@ export class PasswordQueueFull extends Error {
   }
 }
 
-const WORKER_URL = new URL('./bcrypt-worker.ts', import.meta.url);
+const WORKER_URL = new URL('./bcrypt-worker.mjs', import.meta.url);
 /** Weight of the newest job in the moving average of job durations. */
 const DURATION_SMOOTHING = 0.2;
 
@@ -62,8 +65,12 @@ interface Job {
 }
 
 /**
- * At most `size` threads, started on first need; each does one job at a time and the rest wait,
- * checks (sign-ins) before new hashes (registrations), each kind in order. A thread holds the
+ * At most `size` threads, started on first need; each does one job at a time and the rest wait:
+ * known browsers' checks first, then other checks (sign-ins), then new hashes (registrations),
+ * each kind in order. New hashes run on at most `size - 1` threads (when there are two or more),
+ * so a stream of registrations never holds every thread while a sign-in waits: measured on 2
+ * cores (reliability/abuse.stress.ts), sign-ins behind register batches took 400–790 ms at p99
+ * with hashes on both threads, against ~120 ms alone. A thread holds the
  * process open only while it has a job, so an idle pool never keeps a script or a test run alive;
  * a thread that dies fails its job and is replaced on next need. `guessMs` stands for a job's
  * duration until one has been measured.
@@ -74,14 +81,17 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
   const idle = new Set<Worker>();
   const running = new Map<Worker, Job>();
   const warm = new WeakSet<Worker>();
-  const queues = { verify: [] as Job[], hash: [] as Job[] };
-  const waiting = () => queues.verify.length + queues.hash.length;
+  const queues = { first: [] as Job[], verify: [] as Job[], hash: [] as Job[] };
+  const waiting = () => queues.first.length + queues.verify.length + queues.hash.length;
+  const hashThreads = Math.max(1, size - 1);
+  let hashesRunning = 0;
   let lastId = 0;
   let averageMs: number | undefined;
   let closed = false;
 
   function assign(worker: Worker): void {
-    const job = queues.verify.shift() ?? queues.hash.shift();
+    const job = queues.first.shift() ?? queues.verify.shift() ?? (hashesRunning < hashThreads ? queues.hash.shift() : undefined);
+    if (job?.task.op === 'hash') hashesRunning++;
     if (!job) {
       worker.unref();
       idle.add(worker);
@@ -103,6 +113,7 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       if (!job || (message as Partial<BcryptAnswer> | null)?.id !== job.id) return;
       const answer = message as BcryptAnswer;
       running.delete(worker);
+      if (job.task.op === 'hash') hashesRunning--;
       const ms = performance.now() - job.started;
       // A thread's first job also waited for the thread to start and load bcrypt: not a job's pace.
       if (warm.has(worker)) averageMs = averageMs === undefined ? ms : averageMs + DURATION_SMOOTHING * (ms - averageMs);
@@ -120,7 +131,9 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
     worker.on('exit', (code) => {
       workers.delete(worker);
       idle.delete(worker);
-      running.get(worker)?.reject(failure ?? new Error(`bcrypt worker stopped (exit code ${code})`));
+      const job = running.get(worker);
+      if (job?.task.op === 'hash') hashesRunning--;
+      job?.reject(failure ?? new Error(`bcrypt worker stopped (exit code ${code})`));
       running.delete(worker);
       if (!closed && waiting() > 0 && workers.size < size) spawn();
     });
@@ -137,10 +150,10 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
     get queued() {
       return waiting();
     },
-    run(task: BcryptTask, signal?: AbortSignal): Promise<string | boolean> {
+    run(task: BcryptTask, signal?: AbortSignal, first = false): Promise<string | boolean> {
       if (closed) return Promise.reject(new Error('password hasher is closed'));
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const queue = queues[task.op];
+      const queue = first && task.op === 'verify' ? queues.first : queues[task.op];
       // Jobs wait only when every thread is busy, so the bound counts waiting jobs alone.
       if (waiting() >= HASHER_QUEUE_MAX || (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)) return Promise.reject(refusal());
       let job!: Job;
@@ -165,7 +178,7 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
     },
     async close(): Promise<void> {
       closed = true;
-      for (const job of [...queues.verify.splice(0), ...queues.hash.splice(0)]) job.reject(new Error('password hasher is closed'));
+      for (const job of [...queues.first.splice(0), ...queues.verify.splice(0), ...queues.hash.splice(0)]) job.reject(new Error('password hasher is closed'));
       await Promise.all([...workers].map((worker) => worker.terminate()));
     },
   };
@@ -206,7 +219,7 @@ export async function createBcryptHasher(cost: number, threads = os.availablePar
   };
   return {
     hash: async (password, { signal } = {}) => (await pool.run({ op: 'hash', password, cost }, signal)) as string,
-    verify: async (password, stored, { signal } = {}) => (await pool.run({ op: 'verify', password, hash: stored }, signal)) as boolean,
+    verify: async (password, stored, { signal, first } = {}) => (await pool.run({ op: 'verify', password, hash: stored }, signal, first)) as boolean,
     cost,
     dummyHash: dummyHashAt(cost),
     dummyHashAt,

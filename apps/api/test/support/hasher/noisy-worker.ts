@@ -4,7 +4,7 @@
  * one, and the same answer twice. The pool must take only the answer to the job it sent.
  */
 import { parentPort } from 'node:worker_threads';
-import type { BcryptAnswer } from '../../../src/modules/passwords/bcrypt-worker.ts';
+import type { BcryptAnswer } from '../../../src/modules/passwords/bcrypt-protocol.ts';
 
 const port = parentPort!;
 const post = port.postMessage.bind(port);
@@ -20,4 +20,4 @@ port.postMessage = (answer: BcryptAnswer) => {
   for (const message of junk) post(message);
   post(answer);
 };
-await import('../../../src/modules/passwords/bcrypt-worker.ts');
+await import('../../../src/modules/passwords/bcrypt-worker.mjs');

@@ -4,7 +4,7 @@
  * password EXIT_PASSWORD ends the thread instead, as a crash would.
  */
 import { parentPort } from 'node:worker_threads';
-import type { BcryptRequest } from '../../../src/modules/passwords/bcrypt-worker.ts';
+import type { BcryptRequest } from '../../../src/modules/passwords/bcrypt-protocol.ts';
 import { EXIT_PASSWORD, TASKS_CHANNEL } from './recording.ts';
 
 const channel = new BroadcastChannel(TASKS_CHANNEL);
@@ -14,4 +14,4 @@ parentPort!.on('message', (task: BcryptRequest) => {
   channel.postMessage(task.password);
   if (task.password === EXIT_PASSWORD) process.exit(3);
 });
-await import('../../../src/modules/passwords/bcrypt-worker.ts');
+await import('../../../src/modules/passwords/bcrypt-worker.mjs');
