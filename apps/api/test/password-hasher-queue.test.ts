@@ -5,7 +5,7 @@
  */
 import bcrypt from 'bcryptjs';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../src/limits/bounds.ts';
+import { HASHER_MAX_WAIT_MS, HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../src/limits/bounds.ts';
 import { createBcryptHasher, PasswordQueueFull, type PooledPasswordHasher } from '../src/modules/passwords/password-hasher.ts';
 import { failureOf, RECORDING_WORKER_URL, recordTasks, within } from './support/hasher/recording.ts';
 
@@ -38,7 +38,9 @@ it('refuses at once past its bounds, hashes first, with a retry time from the pa
   for (let i = 0; i < HASHER_QUEUE_MAX_HASHES; i++) accepted.push(hasher.hash(`registration ${i}`));
   const hashRefused = failureOf(hasher.hash('one registration too many'));
   // Checks still fit beside the hashes, up to the bound of all jobs.
-  while (hasher.queued < HASHER_QUEUE_MAX) accepted.push(hasher.verify(`sign-in ${hasher.queued}`, STORED));
+  // Bounded: were HASHER_MAX_WAIT_MS to refuse first (jobs slower than 300 ms), the loop ends and
+  // the count below says so instead of spinning.
+  for (let i = 0; hasher.queued < HASHER_QUEUE_MAX && i < HASHER_QUEUE_MAX; i++) accepted.push(hasher.verify(`sign-in ${hasher.queued}`, STORED));
   const verifyRefused = failureOf(hasher.verify('one sign-in too many', STORED));
   const settled = Promise.allSettled(accepted);
   expect(hasher.queued).toBe(HASHER_QUEUE_MAX);
@@ -60,6 +62,21 @@ it('refuses at once past its bounds, hashes first, with a retry time from the pa
   await hasher.close();
   const closed = (await settled).filter((outcome) => outcome.status === 'rejected' && /closed/.test(String(outcome.reason)));
   expect(closed).toHaveLength(HASHER_QUEUE_MAX);
+});
+
+it('refuses a job that would wait longer than HASHER_MAX_WAIT_MS, however short the queue', async () => {
+  // Cost 14, nothing measured yet: the pool's own guess (1.6 s a job) is the pace, so how many
+  // fit does not depend on this machine. One thread runs the first; the rest wait.
+  const hasher = await createBcryptHasher(14, 1);
+  const guessMs = 100 * 2 ** (14 - 10);
+  const fits = Math.floor(HASHER_MAX_WAIT_MS / guessMs);
+  expect(fits).toBeLessThan(HASHER_QUEUE_MAX);
+  const calls = Array.from({ length: fits + 2 }, (_, i) => failureOf(hasher.verify(`guess ${i}`, STORED)));
+  expect(hasher.queued).toBe(fits);
+  await hasher.close();
+  const refused = (await Promise.all(calls)).filter((reason) => reason instanceof PasswordQueueFull);
+  expect(refused).toHaveLength(1);
+  expect((refused[0] as PasswordQueueFull).retryAfterSeconds).toBeGreaterThanOrEqual(Math.floor(HASHER_MAX_WAIT_MS / 1000));
 });
 
 it('runs a waiting check before the hashes that waited longer', async () => {

@@ -27,6 +27,10 @@ export const MAX_BATCH_CALLS = 10;
 export const HASHER_QUEUE_MAX = 128;
 /** Of those places, new hashes (registrations) may take at most this many: sign-ins go first. */
 export const HASHER_QUEUE_MAX_HASHES = 32;
+/** And whatever the count, no job is queued that would wait longer than this at the pace of
+ * recent jobs: at BCRYPT_COST 14 (~1.4 s a hash) 128 jobs on 2 threads would be 90 s, past the
+ * minute after which a sign-in's pending attempt stops counting against the lock-out. */
+export const HASHER_MAX_WAIT_MS = 40_000;
 
 // ── Wrong passwords (docs/security.md "Lock-out") ────────────────────────────────────────────
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
-import { HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../../limits/bounds.ts';
+import { HASHER_MAX_WAIT_MS, HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../../limits/bounds.ts';
 import type { BcryptAnswer, BcryptRequest, BcryptTask } from './bcrypt-protocol.ts';
 
 /** A caller that gives up (its request was aborted) takes its job out of the queue. */
@@ -155,7 +155,10 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       const queue = first && task.op === 'verify' ? queues.first : queues[task.op];
       // Jobs wait only when every thread is busy, so the bound counts waiting jobs alone.
-      if (waiting() >= HASHER_QUEUE_MAX || (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)) return Promise.reject(refusal());
+      const wouldWaitMs = ((waiting() + 1) * (averageMs ?? guessMs)) / size;
+      if (waiting() >= HASHER_QUEUE_MAX || wouldWaitMs > HASHER_MAX_WAIT_MS || (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)) {
+        return Promise.reject(refusal());
+      }
       let job!: Job;
       const answered = new Promise<string | boolean>((resolve, reject) => {
         job = { id: ++lastId, task, started: 0, resolve, reject };
