@@ -83,14 +83,13 @@ export async function rememberSignedInBrowser(deps: AppDeps, trx: DbHandle, user
 }
 
 /**
- * A new account: the registration rate limits first (in memory: a flood of refused sign-ups costs
- * no query, and probing which names are taken is limited too), then the name's availability (a
- * taken name costs no hash), then the hash (bounded queue), then the insert, where the unique
+ * A new account: the name's availability is asked first (a taken name costs no hash), then the
+ * registration rate limits, then the hash (bounded queue), then the insert, where the unique
  * index still settles a race for the name.
  */
 export async function registerWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
-  await deps.limits.admitRegistration(request.addressKey);
   if (await findUserByAccountKey(deps.db, accountKeyOf(credentials.account))) throw new AppError('ACCOUNT_TAKEN');
+  await deps.limits.admitRegistration(request.addressKey);
   const passwordHash = await hashNewPassword(deps.hasher, credentials.password, request.signal);
   const now = deps.now();
   const { client } = request;

@@ -96,9 +96,9 @@ export async function bindWithPassword(deps: AppDeps, input: { ticket: string } 
 
 export async function registerWithWeibo(deps: AppDeps, input: { ticket: string } & Credentials, request: RequestInfo): Promise<SignedIn> {
   const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
-  // As auth.register: new accounts are rate-limited, and a taken name costs no hash.
-  await deps.limits.admitRegistration(request.addressKey);
+  // As auth.register: a taken name costs no hash, and new accounts are rate-limited.
   if (await findUserByAccountKey(deps.db, accountKeyOf(input.account))) throw new AppError('ACCOUNT_TAKEN');
+  await deps.limits.admitRegistration(request.addressKey);
   const passwordHash = await hashNewPassword(deps.hasher, input.password, request.signal);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
