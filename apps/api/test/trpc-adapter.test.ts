@@ -127,7 +127,7 @@ const post = (body: string, contentType = 'application/json'): Sent => ({ method
 const input = (json: string) => `?input=${encodeURIComponent(json)}`;
 const BROWSER_COOKIE = `wl_browser=${'b'.repeat(43)}`;
 // Multipart is not compared: tRPC's plugin streams it into FormData, ours refuses it with 415
-// (no procedure takes FormData; security/bounds.test.ts holds that).
+// (no procedure takes FormData; security/bounds-process.test.ts holds that).
 
 const cases: Case[] = [
   // Success

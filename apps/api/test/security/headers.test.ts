@@ -102,7 +102,7 @@ describe('CORS', () => {
       const response = await fetch(`${api.url}/trpc/weibo.login`, { method: 'POST', headers: { 'content-type': type, origin: 'https://evil.example' }, body: '{"code":"c","state":"s"}' });
       if (type.startsWith('multipart/')) {
         // No parser takes multipart under /trpc: Fastify refuses it (415) before the body is read
-        // (security/bounds.test.ts sends 10 MB of it), answered in tRPC's error shape.
+        // (security/bounds-process.test.ts sends 10 MB of it), answered in tRPC's error shape.
         expect(response.status, type).toBe(415);
       } else {
         // 400 or 415 from tRPC, for the content types it does not read.

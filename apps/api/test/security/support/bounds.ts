@@ -1,0 +1,132 @@
+/** Helpers of the bounds suites (bounds-*.test.ts): raw sockets, the simulator's control API, callers with an address of their own. */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import type { AppDeps } from '../../../src/deps.ts';
+import { addressKeyOf } from '../../../src/limits/address.ts';
+import type { PasswordHasher } from '../../../src/modules/passwords/password-hasher.ts';
+import type { Context } from '../../../src/trpc/context.ts';
+import { createCallerFactory } from '../../../src/trpc/init.ts';
+import { appRouter } from '../../../src/trpc/router.ts';
+import { REDIRECT_URI } from '../../support/harness.ts';
+export const DAY_MS = 24 * 60 * 60 * 1000;
+export const PASSWORD = 'correct horse 1';
+export const hex = (bytes = 4) => randomBytes(bytes).toString('hex');
+export const newBrowserId = () => randomBytes(32).toString('base64url');
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The simulator's control API (packages/weibo-sim README "Control API"). */
+export async function sim<T>(simUrl: string, route: string, body?: unknown, method = 'POST'): Promise<T> {
+  const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const response = await fetch(`${simUrl}/__sim${route}`, init);
+  if (!response.ok) throw new Error(`simulator ${route}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+export type SimStats = { requests: { access_token: number; get_token_info: number; users_show: number } };
+export const simStats = (simUrl: string) => sim<SimStats>(simUrl, '/stats', undefined, 'GET');
+export const newWeiboUser = async (simUrl: string) => (await sim<{ uid: string }>(simUrl, '/users', { screenName: `界限${hex(2)}` })).uid;
+export const mintCode = async (simUrl: string, uid: string) => (await sim<{ codes: string[] }>(simUrl, '/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+
+/** Waits until `check` holds, polling (the simulator has no event to wait on from here). */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+// ── Raw sockets ──────────────────────────────────────────────────────────────────────────────
+
+export interface RawClient {
+  socket: net.Socket;
+  /** Everything the server sent so far. */
+  received(): string;
+  /** Resolves with the ms since the connection opened when the server closes it, or null after `waitMs`. */
+  closedWithin(waitMs: number): Promise<number | null>;
+  /** Writes one byte per `everyMs` until the socket closes. */
+  drip(byte: string, everyMs?: number): void;
+}
+
+export async function rawClient(port: number): Promise<RawClient> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  await once(socket, 'connect');
+  const opened = performance.now();
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - opened)));
+  return {
+    socket,
+    received: () => received,
+    closedWithin: (waitMs) => Promise.race([closed, sleep(waitMs).then(() => null)]),
+    drip(byte, everyMs = 1000) {
+      const timer = setInterval(() => {
+        if (socket.destroyed || !socket.writable) clearInterval(timer);
+        else socket.write(byte);
+      }, everyMs);
+      socket.once('close', () => clearInterval(timer));
+    },
+  };
+}
+
+/** Sends `request` as one write and reads the answer until the server closes the connection. */
+export async function rawExchange(port: number, request: Buffer): Promise<{ status: number; head: string; body: string }> {
+  const client = await rawClient(port);
+  client.socket.write(request);
+  if ((await client.closedWithin(5000)) === null) client.socket.destroy();
+  const text = client.received();
+  const split = text.indexOf('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), head: text.slice(0, split), body: text.slice(split + 4) };
+}
+
+export function rssBytesOf(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+// ── Callers on deps of the test's own ────────────────────────────────────────────────────────
+
+export const createCaller = createCallerFactory(appRouter);
+
+/** A caller on these deps, from this address and browser (null: none yet, one is made on need). */
+export function callerOn(deps: AppDeps, options: { ip: string; browserId?: string | null }) {
+  let browserId = options.browserId === undefined ? newBrowserId() : options.browserId;
+  const request: Context['request'] = { client: { ip: options.ip, userAgent: 'vitest' }, addressKey: addressKeyOf(options.ip), browserId, signal: undefined };
+  const ctx: Context = {
+    deps,
+    request,
+    authorization: undefined,
+    ensureBrowserId: () => (request.browserId = browserId ??= newBrowserId()),
+    log: deps.log,
+  };
+  return createCaller(ctx);
+}
+
+/** The hasher, with its calls counted: a test sees whether a bcrypt job was asked for at all. */
+export function countingHasher(real: PasswordHasher): { hasher: PasswordHasher; calls: { hash: number; verify: number } } {
+  const calls = { hash: 0, verify: 0 };
+  const hasher = new Proxy(real, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (key === 'hash' || key === 'verify') calls[key]++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { hasher, calls };
+}
+
+/** An address of 10.0.0.0/8 no other call of this run uses. */
+export let nextAddress = 0;
+export const freshIp = () => {
+  const n = nextAddress++;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// Bodies and connections: the real process
+// ═════════════════════════════════════════════════════════════════════════════════════════════
