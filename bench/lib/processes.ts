@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, freePort } from '@weibo-login/test-support';
 import { request } from 'undici';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '../../apps/api/src/limits/bounds.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -65,12 +66,13 @@ export interface Service {
 /** MALLOC_ARENA_MAX, when the suite is run with it, reaches every server (glibc reads it at start). */
 export const allocatorEnv = (): Record<string, string> => (process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {});
 
-/** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel. */
-function spawnNode(script: string, env: Record<string, string>, probe = true): ChildProcess {
+/** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel;
+ * `nodeFlags` go on node's command line (the API's heap bounds, as `pnpm start` gives them). */
+function spawnNode(script: string, env: Record<string, string>, probe = true, nodeFlags: readonly string[] = []): ChildProcess {
   const child = fork(path.join(REPO_ROOT, script), [], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...allocatorEnv(), ...env },
-    execArgv: probe ? ['--import', PROBE] : [],
+    execArgv: [...nodeFlags, ...(probe ? ['--import', PROBE] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   running.add(child);
@@ -182,13 +184,13 @@ export function apiEnvironment(options: ApiOptions, port: number): Record<string
   };
 }
 
-/** The API as `node apps/api/src/main.ts`; resolves once /api/healthz answers 200. */
+/** The API as `pnpm start` runs it (`node <API_NODE_FLAGS> apps/api/src/main.ts`, API_PROCESS_ENV); resolves once /api/healthz answers 200. */
 export async function startApi(options: ApiOptions, probe = true): Promise<Service & { startupMs: number }> {
   const port = await freePort();
   const since = performance.now();
   // BENCH_API_NODE_OPTIONS=--cpu-prof (for instance) profiles the API while it is measured.
   const profiling: Record<string, string> = process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {};
-  const child = spawnNode('apps/api/src/main.ts', { ...apiEnvironment(options, port), ...profiling }, probe);
+  const child = spawnNode('apps/api/src/main.ts', { ...API_PROCESS_ENV, ...apiEnvironment(options, port), ...profiling }, probe, API_NODE_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   const startupMs = await waitUntilHealthy(`${url}/api/healthz`, child, since);
   return { ...asService(child, url), startupMs };
@@ -206,7 +208,8 @@ export async function startFloor(options: ApiOptions): Promise<Service> {
 /** The product's own login service behind a thinner front end (bench/layers), for layer-costs.ts. */
 export async function startLayers(options: ApiOptions, front: 'fastify' | 'node'): Promise<Service> {
   const port = await freePort();
-  const child = spawnNode('bench/layers/server.ts', { ...apiEnvironment(options, port), LAYERS: front });
+  // The product's own service, with the product's heap bounds: the rows differ only in the front end.
+  const child = spawnNode('bench/layers/server.ts', { ...API_PROCESS_ENV, ...apiEnvironment(options, port), LAYERS: front }, true, API_NODE_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(`${url}/healthz`, child, performance.now());
   return asService(child, url);

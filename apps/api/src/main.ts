@@ -1,10 +1,16 @@
 /** Process entry: read config, open and migrate the database, serve, stop cleanly on SIGTERM. */
 import { enableCompileCache } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 
 // V8's compile cache on disk (the OS temp folder): a restart does not compile again what it has
 // compiled before, which is most of the start-up time. Enabled before the app's modules load.
 enableCompileCache();
-const [{ buildApp }, { ConfigError, loadConfig }, { createLogger }] = await Promise.all([import('./app.ts'), import('./config.ts'), import('./logger.ts')]);
+const [{ buildApp }, { ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }] = await Promise.all([
+  import('./app.ts'),
+  import('./config.ts'),
+  import('./logger.ts'),
+  import('./limits/bounds.ts'),
+]);
 
 let config;
 try {
@@ -16,6 +22,10 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+// Started by hand without package.json's flags, the heap may grow far past its bound: say so.
+if (getHeapStatistics().heap_size_limit > 2 * API_OLD_SPACE_MB * 1024 * 1024) {
+  logger.warn({ flags: API_NODE_FLAGS }, 'node was started without the heap bounds of limits/bounds.ts: memory under load is not bounded (use pnpm start)');
+}
 const app = await buildApp(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start: database unreachable or migration failed');
   process.exit(1);

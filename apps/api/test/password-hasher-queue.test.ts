@@ -3,6 +3,7 @@
  * gives up takes its job out. One thread, and every call made in one synchronous run, so which job
  * waits and which runs does not depend on how fast the machine is.
  */
+import fs from 'node:fs';
 import bcrypt from 'bcryptjs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { HASHER_MAX_WAIT_MS, HASHER_QUEUE_MAX, HASHER_QUEUE_MAX_HASHES } from '../src/limits/bounds.ts';
@@ -121,6 +122,18 @@ it('keeps a thread for checks: new hashes never hold every thread', async () => 
   expect(hasher.queued).toBe(3);
   expect(await within(BOUND_MS, check)).toBe(true);
   await within(BOUND_MS, Promise.all(hashes));
+});
+
+// Without it: with every thread at one niceness (the pool before: 10 for all), this is [10, 10].
+it('makes new hashes at niceness 19 and keeps a thread at 0 for checks (Linux)', async () => {
+  // Field 19 of /proc/self/task/<tid>/stat is a thread's niceness.
+  const nicenessOf = (tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  const before = new Set(fs.readdirSync('/proc/self/task'));
+  const hasher = await createBcryptHasher(4, 2);
+  opened.push(hasher);
+  await Promise.all([hasher.verify('warm one', STORED), hasher.verify('warm two', STORED)]);
+  const poolThreads = fs.readdirSync('/proc/self/task').filter((tid) => !before.has(tid));
+  expect(poolThreads.map(nicenessOf).sort((a, b) => a - b)).toEqual([0, 19]);
 });
 
 it('takes a job aborted while waiting out of the queue: it never runs', async () => {

@@ -1,22 +1,11 @@
 /**
  * What the test suites, the browser suite and the benchmarks all need to stand up their own
- * world on this machine: a free port, and a scratch MySQL database. One copy, called by each.
+ * world on this machine: a free port, a scratch MySQL database, the simulator in its own process.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { createConnection } from 'mysql2/promise';
 
-/** A port nothing listens on right now, on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from './free-port.ts';
 
 /** Whether a MySQL server answers at `url` within two seconds. */
 export async function mysqlAnswers(url: string): Promise<boolean> {
@@ -53,3 +42,4 @@ export async function createScratchMysqlDatabase(serverUrl: string, prefix: stri
     },
   };
 }
+export { startSimulatorProcess, type SimulatorProcess } from './simulator-process.ts';

@@ -17,6 +17,13 @@ import {
 const TOTAL = 'all';
 
 export interface WorkLimits {
+  /**
+   * Throws TOO_MANY_ATTEMPTS when the address or the site has no new account left in the window,
+   * without counting one: the refusal of a flood costs no database work (measured: a flood of
+   * refused sign-up batches on MySQL grew the heap's garbage to 180 MB when each asked the
+   * database first).
+   */
+  refuseSpentRegistrations(addressKey: string): Promise<void>;
   /** Before an account is created: throws TOO_MANY_ATTEMPTS over the per-address or total rate. */
   admitRegistration(addressKey: string): Promise<void>;
   /**
@@ -40,6 +47,11 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
   const weiboInFlight = new Map<string, number>();
 
   return {
+    async refuseSpentRegistrations(addressKey) {
+      await refuseIfSpent(registrationsByAddress, addressKey, REGISTRATIONS_PER_ADDRESS.points);
+      await refuseIfSpent(registrationsTotal, TOTAL, REGISTRATIONS_TOTAL.points);
+    },
+
     async admitRegistration(addressKey) {
       await consume(registrationsByAddress, addressKey, 1);
       await consume(registrationsTotal, TOTAL, 1);
@@ -64,12 +76,21 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
   };
 }
 
+/** Throws TOO_MANY_ATTEMPTS, with the limiter's wait, when the key's points are all spent. */
+async function refuseIfSpent(rateLimiter: RateLimiterMemory, key: string, points: number): Promise<void> {
+  const spent = await rateLimiter.get(key);
+  if (spent && spent.consumedPoints >= points) throw refusedFor(spent);
+}
+
+const refusedFor = (refusal: RateLimiterRes) =>
+  new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), limit: 'rate' });
+
 /** Takes the points or throws TOO_MANY_ATTEMPTS with the limiter's own wait. */
 async function consume(rateLimiter: RateLimiterMemory, key: string, points: number): Promise<void> {
   try {
     await rateLimiter.consume(key, points);
   } catch (refusal) {
     if (!(refusal instanceof RateLimiterRes)) throw refusal;
-    throw new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), limit: 'rate' });
+    throw refusedFor(refusal);
   }
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
+import { API_MALLOC_ARENAS, API_NODE_FLAGS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
 import { startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from './support/api-process.ts';
 import { Browser, call } from './support/http.ts';
@@ -32,6 +32,18 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
     await api?.stop('SIGKILL');
     await weibo.close();
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  // Without it: with the flags taken out of package.json's start, the first expectation fails (and
+  // abuse.stress.ts sees the RSS pass 300 MB under sign-up floods).
+  it('runs with the memory bounds of limits/bounds.ts, as package.json dev and start give them', () => {
+    const { scripts } = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const script of ['dev', 'start']) {
+      expect(scripts[script]!.split(' '), script).toEqual(expect.arrayContaining([...API_NODE_FLAGS, `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${API_MALLOC_ARENAS}}`]));
+    }
+    expect(fs.readFileSync(`/proc/${api.child.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...API_NODE_FLAGS]));
+    expect(fs.readFileSync(`/proc/${api.child.pid}/environ`, 'utf8').split('\0')).toContain(`MALLOC_ARENA_MAX=${API_MALLOC_ARENAS}`);
+    expect(api.output()).not.toContain('without the heap bounds');
   });
 
   // Without it: with tRPC's own multipart parser put back in fastify-adapter.ts (the body handed

@@ -9,16 +9,17 @@
  * .ts file, 75 MB from this), for five lines that have no types worth checking.
  */
 import os from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 
-/** Niceness of these threads: under a password storm the cores are full of bcrypt, and the
- * event loop (which serves every other request) must still be scheduled at once. */
-const BCRYPT_THREAD_NICENESS = 10;
+/** Niceness of this thread, from the pool (password-hasher.ts): 0 for the thread kept for
+ * sign-in checks, 19 for the threads that also make new hashes, so that under a storm of bcrypt
+ * the event loop (which serves every other request) and sign-ins are scheduled first. */
+const niceness = workerData?.niceness ?? 0;
 
 try {
   // On Linux, priority 0 means the calling thread, not the whole process.
-  if (process.platform === 'linux') os.setPriority(0, BCRYPT_THREAD_NICENESS);
+  if (process.platform === 'linux') os.setPriority(0, niceness);
 } catch {
   // Not permitted here: the work is the same, only less polite.
 }

@@ -65,33 +65,43 @@ interface Job {
 }
 
 /**
- * At most `size` threads, started on first need; each does one job at a time and the rest wait:
- * known browsers' checks first, then other checks (sign-ins), then new hashes (registrations),
- * each kind in order. New hashes run on at most `size - 1` threads (when there are two or more),
- * so a stream of registrations never holds every thread while a sign-in waits: measured on 2
- * cores (reliability/abuse.stress.ts), sign-ins behind register batches took 400–790 ms at p99
- * with hashes on both threads, against ~120 ms alone. A thread holds the
- * process open only while it has a job, so an idle pool never keeps a script or a test run alive;
- * a thread that dies fails its job and is replaced on next need. `guessMs` stands for a job's
- * duration until one has been measured.
+ * Two kinds of thread. With two or more, one CHECK thread takes only password checks, at the
+ * event loop's niceness (0); the other `size - 1` take any job, checks first, at niceness 19, and
+ * are the only ones that make new hashes (registrations). So a stream of registrations never
+ * holds every thread while a sign-in waits, at most one bcrypt thread competes with the event
+ * loop as an equal, and when the cores are short the kernel gives a sign-in's check and every
+ * request's event-loop work the CPU before a stranger's new account. (Linux cannot lower a
+ * thread's niceness again without privilege, so a thread keeps its kind.) Measured on 2 cores
+ * (reliability/abuse.stress.ts, sign-ins p99 while register batches run): hashes on both threads,
+ * 400–790 ms against ~120 ms alone; hashes on one of two threads, both at niceness 10, 180–370 ms
+ * against 65–105 ms; as here, 110–190 ms. A check goes to an idle check thread first.
+ *
+ * Each thread does one job at a time and the rest wait: known browsers' checks first, then other
+ * checks (sign-ins), then new hashes, each kind in order. Threads start on first need; one holds
+ * the process open only while it has a job, so an idle pool never keeps a script or a test run
+ * alive; a thread that dies fails its job and is replaced on next need. With one thread, it takes
+ * everything. `guessMs` stands for a job's duration until one has been measured.
  */
+type Lane = 'check' | 'any';
+const NICENESS: Record<Lane, number> = { check: 0, any: 19 };
+
 function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
-  const workers = new Set<Worker>();
+  const workers = new Map<Worker, Lane>();
   // A set: a thread listed idle twice would be handed two jobs at once, and one would never end.
   const idle = new Set<Worker>();
   const running = new Map<Worker, Job>();
   const warm = new WeakSet<Worker>();
   const queues = { first: [] as Job[], verify: [] as Job[], hash: [] as Job[] };
   const waiting = () => queues.first.length + queues.verify.length + queues.hash.length;
-  const hashThreads = Math.max(1, size - 1);
-  let hashesRunning = 0;
+  // With one thread there is no second to keep for checks: it is of the kind that takes anything.
+  const capacity: Record<Lane, number> = size >= 2 ? { check: 1, any: size - 1 } : { check: 0, any: 1 };
+  const count = (lane: Lane) => [...workers.values()].filter((l) => l === lane).length;
   let lastId = 0;
   let averageMs: number | undefined;
   let closed = false;
 
   function assign(worker: Worker): void {
-    const job = queues.first.shift() ?? queues.verify.shift() ?? (hashesRunning < hashThreads ? queues.hash.shift() : undefined);
-    if (job?.task.op === 'hash') hashesRunning++;
+    const job = queues.first.shift() ?? queues.verify.shift() ?? (workers.get(worker) === 'any' ? queues.hash.shift() : undefined);
     if (!job) {
       worker.unref();
       idle.add(worker);
@@ -103,9 +113,25 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
     worker.postMessage({ ...job.task, id: job.id } satisfies BcryptRequest);
   }
 
-  function spawn(): void {
-    const worker = new Worker(workerUrl);
-    workers.add(worker);
+  /** A thread for a job just queued: an idle one that may take it (a check thread first for a
+   * check), or a new one where the pool has room; otherwise the job waits for the next free one. */
+  function dispatch(op: BcryptTask['op']): void {
+    const lanes: Lane[] = op === 'hash' ? ['any'] : ['check', 'any'];
+    for (const lane of lanes) {
+      const worker = [...idle].find((w) => workers.get(w) === lane);
+      if (worker) {
+        idle.delete(worker);
+        assign(worker);
+        return;
+      }
+    }
+    const lane = lanes.find((l) => count(l) < capacity[l]);
+    if (lane) spawn(lane);
+  }
+
+  function spawn(lane: Lane): void {
+    const worker = new Worker(workerUrl, { workerData: { niceness: NICENESS[lane] } });
+    workers.set(worker, lane);
     worker.on('message', (message: unknown) => {
       // Not everything on this port is an answer (under `node --watch` Node posts its own
       // `{"watch:import": [...]}` here), and an answer to an earlier job is no answer to this one.
@@ -113,7 +139,6 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       if (!job || (message as Partial<BcryptAnswer> | null)?.id !== job.id) return;
       const answer = message as BcryptAnswer;
       running.delete(worker);
-      if (job.task.op === 'hash') hashesRunning--;
       const ms = performance.now() - job.started;
       // A thread's first job also waited for the thread to start and load bcrypt: not a job's pace.
       if (warm.has(worker)) averageMs = averageMs === undefined ? ms : averageMs + DURATION_SMOOTHING * (ms - averageMs);
@@ -132,10 +157,11 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       workers.delete(worker);
       idle.delete(worker);
       const job = running.get(worker);
-      if (job?.task.op === 'hash') hashesRunning--;
       job?.reject(failure ?? new Error(`bcrypt worker stopped (exit code ${code})`));
       running.delete(worker);
-      if (!closed && waiting() > 0 && workers.size < size) spawn();
+      if (closed) return;
+      if (queues.first.length + queues.verify.length > 0) dispatch('verify');
+      if (queues.hash.length > 0) dispatch('hash');
     });
     assign(worker);
   }
@@ -172,17 +198,13 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(job);
-      const [worker] = idle;
-      if (worker) {
-        idle.delete(worker);
-        assign(worker);
-      } else if (workers.size < size) spawn();
+      dispatch(task.op);
       return answered.finally(() => signal?.removeEventListener('abort', onAbort));
     },
     async close(): Promise<void> {
       closed = true;
       for (const job of [...queues.first.splice(0), ...queues.verify.splice(0), ...queues.hash.splice(0)]) job.reject(new Error('password hasher is closed'));
-      await Promise.all([...workers].map((worker) => worker.terminate()));
+      await Promise.all([...workers.keys()].map((worker) => worker.terminate()));
     },
   };
 }

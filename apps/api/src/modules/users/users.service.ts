@@ -83,13 +83,20 @@ export async function rememberSignedInBrowser(deps: AppDeps, trx: DbHandle, user
 }
 
 /**
- * A new account: the name's availability is asked first (a taken name costs no hash), then the
- * registration rate limits, then the hash (bounded queue), then the insert, where the unique
- * index still settles a race for the name.
+ * Before a new account's hash: refused at once when the address's (or the site's) new accounts are
+ * spent, then the name's availability (a taken name costs no hash and no allowance: a database
+ * outage or a typo does not spend it), then the rate is counted. The insert's unique index still
+ * settles a race for the name.
  */
-export async function registerWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
-  if (await findUserByAccountKey(deps.db, accountKeyOf(credentials.account))) throw new AppError('ACCOUNT_TAKEN');
+export async function admitNewAccount(deps: AppDeps, account: string, request: RequestInfo): Promise<void> {
+  await deps.limits.refuseSpentRegistrations(request.addressKey);
+  if (await findUserByAccountKey(deps.db, accountKeyOf(account))) throw new AppError('ACCOUNT_TAKEN');
   await deps.limits.admitRegistration(request.addressKey);
+}
+
+/** A new account: admitted (admitNewAccount), hashed (bounded queue), inserted. */
+export async function registerWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
+  await admitNewAccount(deps, credentials.account, request);
   const passwordHash = await hashNewPassword(deps.hasher, credentials.password, request.signal);
   const now = deps.now();
   const { client } = request;

@@ -13,8 +13,7 @@ import { findIdentityWithUser, WEIBO } from '../identities/identities.repository
 import { startSession } from '../sessions/sessions.service.ts';
 import { toSignedIn } from '../sessions/signed-in.ts';
 import { hashNewPassword } from '../passwords/passwords.service.ts';
-import { accountKeyOf, findUserByAccountKey } from '../users/users.repository.ts';
-import { createUser, rememberSignedInBrowser, verifyCredentials, type Credentials } from '../users/users.service.ts';
+import { admitNewAccount, createUser, rememberSignedInBrowser, verifyCredentials, type Credentials } from '../users/users.service.ts';
 import { claimBindTicket, issueBindTicket, readBindTicket } from './bind-tickets.ts';
 import { bindIdentity } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
@@ -96,9 +95,7 @@ export async function bindWithPassword(deps: AppDeps, input: { ticket: string } 
 
 export async function registerWithWeibo(deps: AppDeps, input: { ticket: string } & Credentials, request: RequestInfo): Promise<SignedIn> {
   const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
-  // As auth.register: a taken name costs no hash, and new accounts are rate-limited.
-  if (await findUserByAccountKey(deps.db, accountKeyOf(input.account))) throw new AppError('ACCOUNT_TAKEN');
-  await deps.limits.admitRegistration(request.addressKey);
+  await admitNewAccount(deps, input.account, request);
   const passwordHash = await hashNewPassword(deps.hasher, input.password, request.signal);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {

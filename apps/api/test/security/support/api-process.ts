@@ -1,15 +1,16 @@
 /**
- * The API as production runs it: `node src/main.ts` in its own process, configured only by its
- * environment (CONTRACT §2), with its stdout and stderr kept for inspection.
+ * The API as production runs it: `node <API_NODE_FLAGS> src/main.ts` in its own process (the memory
+ * bounds of `pnpm start`: API_NODE_FLAGS and API_PROCESS_ENV), configured only by its environment (CONTRACT §2), with its stdout and
+ * stderr kept for inspection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '@weibo-login/test-support';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '../../../src/limits/bounds.ts';
 
 export const API_MAIN = path.resolve(import.meta.dirname, '../../../src/main.ts');
 const STARTUP_TIMEOUT_MS = 30_000;
-
 
 export interface Exit {
   code: number | null;
@@ -50,7 +51,7 @@ export function apiEnv(simUrl: string, env: Record<string, string>): Record<stri
 export async function spawnApi(env: Record<string, string>, options: { port?: number; waitForHealth?: boolean } = {}): Promise<ApiProcess> {
   const port = options.port ?? (await freePort());
   let output = '';
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, API_MAIN], { env: { ...API_PROCESS_ENV, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
