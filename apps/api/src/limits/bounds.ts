@@ -100,8 +100,13 @@ export const SWEEP_MAX_BATCHES = 20;
  * written in apps/api/package.json's `dev` and `start` too (a test holds the two together), and
  * every launcher of the tests and the bench passes these. Measured with abuse.stress.ts on
  * MariaDB: by default V8 lets the old generation fill with ~180 MB of garbage before it collects
- * it, and under a flood of sign-up batches the RSS passed 300 MB; after a full collection the
- * live heap was ~40 MB in every pattern.
+ * it, and under the attack patterns the RSS reached 340–400 MB; after a full collection the
+ * live heap was ~40 MB in every pattern. With these it peaked at 182–185 MB.
+ *
+ * The price is CPU: a Weibo login allocates enough that the small heap is collected far more
+ * often. `pnpm bench --only=layers` (2 cores, medians of 6–18 one-second windows): 821 µs of CPU
+ * per login with these flags, 583–604 µs without, 509 µs before the bounds of issue 9 at all.
+ * Memory held under attack is chosen over CPU per login here, until a login allocates less.
  */
 export const API_SEMI_SPACE_MB = 1;
 export const API_OLD_SPACE_MB = 128;
