@@ -4,10 +4,9 @@
  * load test's load generator): as api.weibo.com is, it is somewhere else.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { freePort } from './free-port.ts';
 
-const SIMULATOR_MAIN = fileURLToPath(import.meta.resolve('@weibo-login/weibo-sim/main'));
 const READY_TIMEOUT_MS = 20_000;
 
 export interface SimulatorProcess {
@@ -21,7 +20,10 @@ export interface SimulatorProcess {
  * once its control routes answer. */
 export async function startSimulatorProcess(redirectUris: string[] = []): Promise<SimulatorProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SIMULATOR_MAIN], {
+  // Resolved here, not at import: Vite's module runner (the web's test setup imports this package)
+  // has no import.meta.resolve.
+  const main = createRequire(import.meta.url).resolve('@weibo-login/weibo-sim/main');
+  const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', WEIBO_SIM_HOST: '127.0.0.1', WEIBO_SIM_PORT: String(port), WEIBO_SIM_REDIRECT_URIS: redirectUris.join(',') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
