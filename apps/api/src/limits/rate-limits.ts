@@ -31,6 +31,9 @@ export interface WorkLimits {
    * or the calls in flight; otherwise returns the function that marks them done.
    */
   admitWeiboCalls(addressKey: string, calls: number): Promise<() => void>;
+  /** Before calls to Weibo that no address asked for (the checks of cancel-authorization hints):
+   * throws TOO_MANY_ATTEMPTS when the site's budget is spent. */
+  admitSiteWeiboCalls(calls: number): Promise<void>;
 }
 
 export interface WorkLimitsOptions {
@@ -55,6 +58,10 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
     async admitRegistration(addressKey) {
       await consume(registrationsByAddress, addressKey, 1);
       await consume(registrationsTotal, TOTAL, 1);
+    },
+
+    async admitSiteWeiboCalls(calls) {
+      await consume(weiboTotal, TOTAL, calls);
     },
 
     async admitWeiboCalls(addressKey, calls) {

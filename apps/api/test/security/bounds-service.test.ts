@@ -20,6 +20,7 @@ import { OUTSTANDING_STATES_PER_ADDRESS, OUTSTANDING_STATES_PER_BROWSER, REGISTR
 import { sweepExpired } from '../../src/maintenance.ts';
 import { WEIBO } from '../../src/modules/identities/identities.repository.ts';
 import { accountKeyOf } from '../../src/modules/users/users.repository.ts';
+import { handleRevocationHint } from '../../src/modules/weibo-login/weibo-binding.service.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { describeOnEachDatabase, errorOf, type Harness, REDIRECT_URI, reasonOf, TEST_SECRET } from '../support/harness.ts';
@@ -350,6 +351,22 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       expect(checks).toBeLessThanOrEqual(REVOCATION_QUEUE_MAX + 1);
       // The bindings were kept: Weibo said (or could not say otherwise) that their tokens live.
       expect(Number((await h.db.selectFrom('identities').select((eb) => eb.fn.countAll<number | string>().as('n')).where('provider_uid', 'in', known).executeTakeFirstOrThrow()).n)).toBe(known.length);
+    });
+
+    // Without it: with the admittedBySiteBudget check taken out of handleRevocationHint, the
+    // check reaches Weibo with the site's budget spent.
+    it("counts a hint's check against the site's Weibo budget: with the budget spent by logins, no get_token_info call", async () => {
+      const uid = await boundUid();
+      const budget = 2;
+      const deps = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: budget });
+      const before = await tokenChecks();
+      expect((await failedLogin(deps, freshIp())).reason).toBe('WEIBO_CODE_INVALID');
+      expect(await handleRevocationHint(deps, { source: DEMO_APP.clientId, uid })).toBe('kept');
+      expect(await tokenChecks()).toBe(before);
+      // With budget left, the same hint is checked.
+      const roomy = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: budget });
+      expect(await handleRevocationHint(roomy, { source: DEMO_APP.clientId, uid })).toBe('kept');
+      expect(await tokenChecks()).toBe(before + 1);
     });
 
     // Without it: with the comparison with REVOCATION_RECHECK_MS in revocation-queue.ts made
