@@ -70,7 +70,8 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
     now,
     weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
   });
-  const server = await createServer(deps, config, logger);
+  // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.
+  const server = await createServer(deps, { ...config, longestRequestMs: 2 * config.weibo.timeoutMs + 1000 }, logger);
   const stopSweeper = startSweeper(deps, { auditRetentionDays: config.auditRetentionDays });
   return {
     ...server,

@@ -25,7 +25,11 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 const longestPath = Math.max(...Object.keys(appRouter._def.procedures).map((path) => path.length));
 const MAX_PATH_PARAM_LENGTH = MAX_BATCH_CALLS * (longestPath + 1);
 
-export type ServerConfig = Pick<Config, 'host' | 'port' | 'trustProxy' | 'corsOrigins' | 'webDist'>;
+export type ServerConfig = Pick<Config, 'host' | 'port' | 'trustProxy' | 'corsOrigins' | 'webDist'> & {
+  /** How long a request can take once received (a Weibo login's two calls at WEIBO_TIMEOUT_MS):
+   * at SIGTERM, what is still connected is cut only after this and REQUEST_TIMEOUT_MS. */
+  longestRequestMs?: number;
+};
 
 export interface Server {
   app: FastifyInstance;
@@ -117,8 +121,8 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     async stop() {
       // Node's server.close() stops the timer that enforces requestTimeout, so a client sending
       // one byte a second would hold the close for ever: once a request could no longer be on
-      // time, whatever is still connected is cut.
-      const cut = setTimeout(() => app.server.closeAllConnections(), REQUEST_TIMEOUT_MS);
+      // time, nor a received one still be waiting on Weibo, whatever is still connected is cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), Math.max(REQUEST_TIMEOUT_MS, config.longestRequestMs ?? 0));
       try {
         await app.close();
       } finally {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { apiEnv, spawnApi } from '../security/support/api-process.ts';
 import { Browser } from '../security/support/http.ts';
@@ -77,5 +78,26 @@ describe('SIGTERM under load', () => {
     expect(after.length).toBeGreaterThan(0);
     expect(after.filter((o) => o.status !== 0 && o.status !== 503).map((o) => `${o.status} ${o.reason}`)).toEqual([]);
     expect(api.output()).toMatch(/stopping: finishing requests in flight/);
+  });
+
+  // Without it: with the cut at SIGTERM after REQUEST_TIMEOUT_MS only (server.ts, the first
+  // version), the login's connection is closed at 15 s, before Weibo answers.
+  it('waits at SIGTERM for a Weibo login that waits on Weibo longer than REQUEST_TIMEOUT_MS (WEIBO_TIMEOUT_MS 20 s)', async () => {
+    const api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${path.join(tmp, 'slow.sqlite')}`, WEIBO_TIMEOUT_MS: '20000' }));
+    const control = (route: string, body: unknown) => fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const browser = new Browser(api.url);
+    const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
+    const { uid } = (await control('/users', { screenName: 'slow' })) as { uid: string };
+    const { codes } = (await control('/codes', { uid, redirectUri: REDIRECT_URI })) as { codes: string[] };
+    await control('/faults', { endpoint: 'users_show', mode: 'slow', delayMs: REQUEST_TIMEOUT_MS + 2000, times: 1 });
+    const login = browser.call<{ status: string }>('weibo.login', { code: codes[0], state }).then(
+      (answer) => answer.data?.status ?? answer.reason,
+      (error: unknown) => `no answer: ${(error as Error).message}`,
+    );
+    await sleep(500);
+    const { code, signal } = await api.stop('SIGTERM');
+    await fetch(`${sim.url}/__sim/faults`, { method: 'DELETE' });
+    expect(await login).toBe('bind_required');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 });
