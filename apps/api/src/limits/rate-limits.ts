@@ -1,11 +1,10 @@
 /**
  * Rate limits on the work that costs the most and that anyone can ask for: new accounts (a
  * bcrypt hash each) and calls to Weibo (the site's quota, and our client secret sent each time).
- * Counted per address key (limits/address.ts) and in total, in this process's memory with
- * rate-limiter-flexible: several API instances each count their own (docs/security.md says what
- * that means). Over a limit the call is refused at once with TOO_MANY_ATTEMPTS and a wait.
+ * Counted per address key (limits/address.ts) and in total, in this process's memory
+ * (limits/window-counter.ts): several API instances each count their own (docs/security.md says
+ * what that means). Over a limit the call is refused at once with TOO_MANY_ATTEMPTS and a wait.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors.ts';
 import {
   REGISTRATIONS_PER_ADDRESS,
@@ -13,6 +12,7 @@ import {
   WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS,
   WEIBO_CALLS_PER_ADDRESS,
 } from './bounds.ts';
+import { WindowCounter } from './window-counter.ts';
 
 const TOTAL = 'all';
 
@@ -40,36 +40,34 @@ export interface WorkLimitsOptions {
   weiboCallsPerMinute: number;
 }
 
-const limiter = (rate: { points: number; windowSeconds: number }) => new RateLimiterMemory({ points: rate.points, duration: rate.windowSeconds });
-
 export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
-  const registrationsByAddress = limiter(REGISTRATIONS_PER_ADDRESS);
-  const registrationsTotal = limiter(REGISTRATIONS_TOTAL);
-  const weiboByAddress = limiter(WEIBO_CALLS_PER_ADDRESS);
-  const weiboTotal = limiter({ points: options.weiboCallsPerMinute, windowSeconds: 60 });
+  const registrationsByAddress = new WindowCounter(REGISTRATIONS_PER_ADDRESS);
+  const registrationsTotal = new WindowCounter(REGISTRATIONS_TOTAL);
+  const weiboByAddress = new WindowCounter(WEIBO_CALLS_PER_ADDRESS);
+  const weiboTotal = new WindowCounter({ points: options.weiboCallsPerMinute, windowSeconds: 60 });
   const weiboInFlight = new Map<string, number>();
 
   return {
     async refuseSpentRegistrations(addressKey) {
-      await refuseIfSpent(registrationsByAddress, addressKey, REGISTRATIONS_PER_ADDRESS.points);
-      await refuseIfSpent(registrationsTotal, TOTAL, REGISTRATIONS_TOTAL.points);
+      refuseIfSpent(registrationsByAddress, addressKey);
+      refuseIfSpent(registrationsTotal, TOTAL);
     },
 
     async admitRegistration(addressKey) {
-      await consume(registrationsByAddress, addressKey, 1);
-      await consume(registrationsTotal, TOTAL, 1);
+      take(registrationsByAddress, addressKey, 1);
+      take(registrationsTotal, TOTAL, 1);
     },
 
     async admitSiteWeiboCalls(calls) {
-      await consume(weiboTotal, TOTAL, calls);
+      take(weiboTotal, TOTAL, calls);
     },
 
     async admitWeiboCalls(addressKey, calls) {
       const inFlight = weiboInFlight.get(addressKey) ?? 0;
       // Calls in flight end within WEIBO_TIMEOUT_MS: a moment's wait is the honest answer.
       if (inFlight >= WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS) throw new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: 1, limit: 'rate' });
-      await consume(weiboByAddress, addressKey, calls);
-      await consume(weiboTotal, TOTAL, calls);
+      take(weiboByAddress, addressKey, calls);
+      take(weiboTotal, TOTAL, calls);
       weiboInFlight.set(addressKey, inFlight + 1);
       let released = false;
       return () => {
@@ -83,21 +81,16 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
   };
 }
 
-/** Throws TOO_MANY_ATTEMPTS, with the limiter's wait, when the key's points are all spent. */
-async function refuseIfSpent(rateLimiter: RateLimiterMemory, key: string, points: number): Promise<void> {
-  const spent = await rateLimiter.get(key);
-  if (spent && spent.consumedPoints >= points) throw refusedFor(spent);
+const refusal = (waitMs: number) => new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), limit: 'rate' });
+
+/** Throws TOO_MANY_ATTEMPTS, with the wait, when the key's points are all spent. */
+function refuseIfSpent(counter: WindowCounter, key: string): void {
+  const waitMs = counter.spentFor(key);
+  if (waitMs > 0) throw refusal(waitMs);
 }
 
-const refusedFor = (refusal: RateLimiterRes) =>
-  new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), limit: 'rate' });
-
-/** Takes the points or throws TOO_MANY_ATTEMPTS with the limiter's own wait. */
-async function consume(rateLimiter: RateLimiterMemory, key: string, points: number): Promise<void> {
-  try {
-    await rateLimiter.consume(key, points);
-  } catch (refusal) {
-    if (!(refusal instanceof RateLimiterRes)) throw refusal;
-    throw refusedFor(refusal);
-  }
+/** Takes the points or throws TOO_MANY_ATTEMPTS with the wait until the key's window ends. */
+function take(counter: WindowCounter, key: string, points: number): void {
+  const waitMs = counter.take(key, points);
+  if (waitMs > 0) throw refusal(waitMs);
 }

@@ -29,7 +29,7 @@
  * process) are three processes, as they are in the field; every attacker loop comes from its own
  * X-Forwarded-For addresses, is bounded in requests and in time, and stops when the victim's
  * phase is done. The figures are printed as a table and written to
- * $TEST_REPORT_DIR/abuse-figures.json (or the OS temp folder).
+ * $TEST_REPORT_DIR/figures/abuse.json (or the OS temp folder's figures/).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -403,7 +403,7 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
         allowed: 2 * samples.weibo.length + (pattern ? pattern.weiboAllowance(victimUids) : 0),
         byEndpoint,
         run: total(after),
-        // RateLimiterMemory counts fixed windows of 60 s, each opened by the first call after the
+        // limits/window-counter.ts counts fixed windows of 60 s, each opened by the first call after the
         // last one closed: a run of T seconds spans at most floor(T / 60) + 1 of them.
         runBudget: WEIBO_BUDGET_PER_MINUTE * (Math.floor(runSeconds / 60) + 1),
       },
@@ -472,9 +472,10 @@ afterAll(() => {
   };
   const header = ['db'.padEnd(6), 'phase'.padEnd(11), 'time'.padStart(6), 'pw ok'.padStart(6), 'pw q99'.padStart(6), 'pw p99'.padStart(6), 'pw on'.padStart(6), 'wb ok'.padStart(6), 'wb q99'.padStart(6), 'wb p99'.padStart(6), 'wb on'.padStart(6), 'RSS max/pk'.padStart(11), 'cpu api/atk/wb/vic/oth'.padStart(18), 'weibo ph'.padStart(9), 'weibo run'.padStart(10), 'atk n'.padStart(5), 'attacker statuses'].join(' ');
   console.log(`abuse under load (ms; p99 after the attack's first ${ONSET_MS} ms, 'on' the slowest in them; RSS MB sampled max / VmHWM; cpu % of one core: API, attacker, simulator, victim (this process), everything else on the machine; weibo = simulator calls / allowed, run = calls / budget ${WEIBO_BUDGET_PER_MINUTE}/min)\n${header}\n${figures.map(line).join('\n')}`);
-  const dir = process.env.TEST_REPORT_DIR || os.tmpdir();
+  // A folder of its own: the test reports of TEST_REPORT_DIR are what CI adds up.
+  const dir = path.join(process.env.TEST_REPORT_DIR || os.tmpdir(), 'figures');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'abuse-figures.json');
+  const file = path.join(dir, 'abuse.json');
   fs.writeFileSync(file, `${JSON.stringify({ weiboBudgetPerMinute: WEIBO_BUDGET_PER_MINUTE, p99Factor: P99_FACTOR, p99FloorMs: P99_FLOOR_MS, rssLimitMb: RSS_LIMIT_MB, phases: figures }, null, 2)}\n`);
   console.log(`abuse figures written to ${file}`);
 });
