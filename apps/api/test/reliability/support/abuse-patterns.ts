@@ -175,7 +175,7 @@ export const PATTERNS: Pattern[] = [
     // uploads a second is the load generator's and the kernel's, on the cores the victim's
     // sign-ins need. Started together instead (all eight at the same moment each second), the
     // victim's password p99 on MySQL was 1.4–1.9× its quiet one: within the bound, but by as
-    // little as 6 % on these 2 shared cores (CI 3 of issue 9: 158 ms against a bound of 172).
+    // little as 8 % on these 2 shared cores (CI 3 of issue 9: 158 ms against a bound of 172).
     start: (ctx) =>
       loops(8, ctx, 1000, async (loop) => {
         ctx.tally.requests++;
