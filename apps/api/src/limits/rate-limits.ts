@@ -32,8 +32,9 @@ export interface WorkLimits {
    */
   admitWeiboCalls(addressKey: string, calls: number): Promise<() => void>;
   /** Before calls to Weibo that no address asked for (the checks of cancel-authorization hints):
-   * throws TOO_MANY_ATTEMPTS when the site's budget is spent. */
-  admitSiteWeiboCalls(calls: number): Promise<void>;
+   * counts them and answers true, or false when the site's budget is spent. No one waits for
+   * these, so there is no one to tell when to retry. */
+  admitSiteWeiboCalls(calls: number): boolean;
 }
 
 export interface WorkLimitsOptions {
@@ -58,8 +59,8 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
       take(registrationsTotal, TOTAL, 1);
     },
 
-    async admitSiteWeiboCalls(calls) {
-      take(weiboTotal, TOTAL, calls);
+    admitSiteWeiboCalls(calls) {
+      return weiboTotal.take(TOTAL, calls) === 0;
     },
 
     async admitWeiboCalls(addressKey, calls) {

@@ -353,7 +353,7 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       expect(Number((await h.db.selectFrom('identities').select((eb) => eb.fn.countAll<number | string>().as('n')).where('provider_uid', 'in', known).executeTakeFirstOrThrow()).n)).toBe(known.length);
     });
 
-    // Without it: with the admittedBySiteBudget check taken out of handleRevocationHint, the
+    // Without it: with the admitSiteWeiboCalls check taken out of handleRevocationHint, the
     // check reaches Weibo with the site's budget spent.
     it("counts a hint's check against the site's Weibo budget: with the budget spent by logins, no get_token_info call", async () => {
       const uid = await boundUid();

@@ -74,7 +74,7 @@ export async function handleRevocationHint(deps: AppDeps, hint: { source: string
   if (!identity?.access_token || (identity.token_expires_at ?? 0) <= deps.now()) return 'ignored';
   // A call to Weibo like any other, so it is counted against the site's budget; with the budget
   // spent the binding stays as it is (the hint is lost, as when the queue is full).
-  if (!(await admittedBySiteBudget(deps))) return 'kept';
+  if (!deps.limits.admitSiteWeiboCalls(1)) return 'kept';
   const status = await deps.weibo.tokenStatus(identity.access_token);
   if (status !== 'dead') return 'kept';
   const now = deps.now();
@@ -84,14 +84,4 @@ export async function handleRevocationHint(deps: AppDeps, hint: { source: string
     deps.log.info({ userId: identity.user_id }, 'weibo binding removed after Weibo confirmed the authorization was revoked');
     return 'removed';
   });
-}
-
-async function admittedBySiteBudget(deps: AppDeps): Promise<boolean> {
-  try {
-    await deps.limits.admitSiteWeiboCalls(1);
-    return true;
-  } catch (error) {
-    if (error instanceof AppError && error.reason === 'TOO_MANY_ATTEMPTS') return false;
-    throw error;
-  }
 }
