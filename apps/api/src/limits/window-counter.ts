@@ -3,9 +3,10 @@
  * its last window ended (the semantics of rate-limiter-flexible's RateLimiterMemory, which this
  * replaces). Hand-written for its memory: RateLimiterMemory keeps a record and a timer per key for
  * the whole window, measured at 460 bytes of live heap per key (46 MB for 100,000 addresses in a
- * minute, the rate of the bench's logins from new addresses), and those long-lived objects kept the
- * bounded old generation (limits/bounds.ts, API_OLD_SPACE_MB) collecting. Here a key is one small
- * object in a Map, and ended windows are swept out once per window length.
+ * minute, the rate of the bench's logins from new addresses: a third of the old generation that
+ * limits/bounds.ts allows, API_OLD_SPACE_MB), and 3.5 µs a count. Here a key is one small object
+ * in a Map (14.5 MB for the same 100,000, 0.75 µs a count), and ended windows are swept out once
+ * per window length. The layer bench's CPU per login did not visibly change with it.
  */
 interface Window {
   startedAt: number;
@@ -39,7 +40,7 @@ export class WindowCounter {
     return this.msLeft(window, now);
   }
 
-  /** Keys with a window that has not ended (tests). */
+  /** Keys held, ended windows included until the next sweep (tests). */
   get size(): number {
     return this.windows.size;
   }
