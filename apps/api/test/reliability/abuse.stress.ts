@@ -13,7 +13,7 @@
  * First a QUIET phase (the victim alone) sets the victim's p99 latencies. Every phase then does
  * the same victim work, and must keep: ≥ 99 % of the victim's sign-ins succeeding (password and
  * Weibo separately), its p99 (after the attack's first second, ONSET_MS) within
- * max(2 × quiet p99, quiet p99 + 50 ms), no 5xx anywhere (the attacker's answers included, and
+ * max(2 × quiet p99, quiet p99 + 50 ms) (a phase over it is measured once more, P99_MEASUREMENTS), no 5xx anywhere (the attacker's answers included, and
  * the calls inside a batch; the attacker's answers only of the statuses its pattern expects:
  * 413/415, 400/401, 429), the API's RSS within 200 MB (VmHWM, the peak of VmRSS, in
  * /proc/<pid>/status), and the simulator's count of calls received within what the victim's
@@ -82,6 +82,15 @@ const P99_FLOOR_MS = 50;
  * the one slowest sample.
  */
 const ONSET_MS = 1000;
+/**
+ * A phase whose p99 goes over its bound is measured once more, and held to the bound the second
+ * time; every other check holds on both. On these shared cores one slice of MariaDB's or the
+ * machine's other work can land in the two slowest of ~105 sign-ins: CI once saw the MySQL
+ * register×5 Weibo p99 at 74.3 ms against a bound of 72.8, in a run whose other 13 phases had
+ * room to spare. A bound that truly fails (a queue fed by the attacker, an event loop held by a
+ * body) fails twice; noise of that size seldom does.
+ */
+const P99_MEASUREMENTS = 2;
 const RSS_LIMIT_MB = 200;
 
 const WEIBO_ENDPOINTS = ['access_token', 'users_show', 'get_token_info', 'get_uid', 'revokeoauth2'] as const;
@@ -114,6 +123,8 @@ interface VictimFigures {
 interface PhaseFigures {
   database: string;
   phase: string;
+  /** 1, or 2 when the first measurement's p99 went over its bound (P99_MEASUREMENTS). */
+  measurement: number;
   seconds: number;
   password: VictimFigures;
   weibo: VictimFigures;
@@ -339,7 +350,7 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     return samples;
   }
 
-  async function phase(pattern: Pattern | null): Promise<PhaseFigures> {
+  async function phase(pattern: Pattern | null, measurement = 1): Promise<PhaseFigures> {
     const before = await simCalls();
     rssMax = memoryOf(api.child.pid!).rssMb;
     const victimUids = people.map((p) => p.uid);
@@ -382,6 +393,7 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     const result: PhaseFigures = {
       database: dialect,
       phase: pattern?.name ?? 'quiet',
+      measurement,
       seconds: round(seconds),
       password: summary(samples.password, quiet.password),
       weibo: summary(samples.weibo, quiet.weibo),
@@ -412,11 +424,14 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     return result;
   }
 
-  function check(result: PhaseFigures): void {
+  const p99OverBound = (result: PhaseFigures) => result.password.p99 > result.password.boundP99 || result.weibo.p99 > result.weibo.boundP99;
+
+  /** Every check of the phase; the p99s only if `p99` (the last measurement, P99_MEASUREMENTS). */
+  function check(result: PhaseFigures, p99 = true): void {
     for (const kind of ['password', 'weibo'] as const) {
       const figures = result[kind];
       expect.soft(figures.successPct, `${result.phase}: ${kind} success % (failures: ${figures.failures.join('; ')})`).toBeGreaterThanOrEqual(SUCCESS_MIN * 100);
-      expect.soft(figures.p99, `${result.phase}: ${kind} p99 ms (quiet ${figures.quietP99})`).toBeLessThanOrEqual(figures.boundP99);
+      if (p99) expect.soft(figures.p99, `${result.phase} (measurement ${result.measurement}): ${kind} p99 ms (quiet ${figures.quietP99})`).toBeLessThanOrEqual(figures.boundP99);
       expect.soft(figures.failures.filter((f) => Number(f.split(' ')[0]) >= 500), `${result.phase}: ${kind} 5xx`).toEqual([]);
     }
     expect.soft(result.attacker.failures, `${result.phase}: attacker answers of 500+ or hangs`).toEqual([]);
@@ -435,12 +450,16 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
 
   it.each(PATTERNS.map((p) => [p.name, p] as const))('%s: the victim keeps ≥ 99 % and its p99, no 5xx, RSS and Weibo calls bounded', async (_name, pattern) => {
     expect(Number.isNaN(quiet.password)).toBe(false);
-    const result = await phase(pattern);
-    check(result);
-    // Each pattern met its bound, not an open door: something of the attacker's was refused.
-    if (pattern.name.startsWith('register')) {
-      const created = result.attacker.statuses['call 200'] ?? 0;
-      expect.soft(created, `${pattern.name}: accounts the attacker created`).toBeLessThanOrEqual(REGISTRATIONS_PER_ADDRESS.points * Number(pattern.name.slice(-1)));
+    for (let measurement = 1; measurement <= P99_MEASUREMENTS; measurement++) {
+      const result = await phase(pattern, measurement);
+      const last = measurement === P99_MEASUREMENTS || !p99OverBound(result);
+      check(result, last);
+      // Each pattern met its bound, not an open door: something of the attacker's was refused.
+      if (pattern.name.startsWith('register')) {
+        const created = result.attacker.statuses['call 200'] ?? 0;
+        expect.soft(created, `${pattern.name}: accounts the attacker created`).toBeLessThanOrEqual(REGISTRATIONS_PER_ADDRESS.points * Number(pattern.name.slice(-1)));
+      }
+      if (last) break;
     }
   });
 });
@@ -452,7 +471,7 @@ afterAll(() => {
       .join(' ');
     return [
       f.database.padEnd(6),
-      f.phase.padEnd(11),
+      `${f.phase}${f.measurement > 1 ? ` #${f.measurement}` : ''}`.padEnd(11),
       `${f.seconds}s`.padStart(6),
       `${f.password.successPct}%`.padStart(6),
       `${f.password.quietP99}`.padStart(6),
@@ -476,6 +495,6 @@ afterAll(() => {
   const dir = path.join(process.env.TEST_REPORT_DIR || os.tmpdir(), 'figures');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'abuse.json');
-  fs.writeFileSync(file, `${JSON.stringify({ weiboBudgetPerMinute: WEIBO_BUDGET_PER_MINUTE, p99Factor: P99_FACTOR, p99FloorMs: P99_FLOOR_MS, rssLimitMb: RSS_LIMIT_MB, phases: figures }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ weiboBudgetPerMinute: WEIBO_BUDGET_PER_MINUTE, p99Factor: P99_FACTOR, p99FloorMs: P99_FLOOR_MS, p99Measurements: P99_MEASUREMENTS, rssLimitMb: RSS_LIMIT_MB, phases: figures }, null, 2)}\n`);
   console.log(`abuse figures written to ${file}`);
 });
