@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { reporters } from '../../vitest.reporters.ts';
+import { reporters } from '@weibo-login/vitest-config/reporters';
 
 /**
  * `pnpm test:stress`: the slow reliability suites (database outage, shutdown under load, two

@@ -1,6 +1,6 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import viteConfig from './vite.config.ts';
-import { reporters } from '../../vitest.reporters.ts';
+import { reporters } from '@weibo-login/vitest-config/reporters';
 
 /** Component tests: views and components in happy-dom, the API replaced at src/lib/load-api.ts. */
 export default defineConfig((env) =>

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { reporters } from '../../vitest.reporters.ts';
+import { reporters } from '@weibo-login/vitest-config/reporters';
 
 /** The browser suite: the built app, the API and the Weibo simulator, driven through Chromium. */
 export default defineConfig({

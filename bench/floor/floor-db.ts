@@ -5,7 +5,7 @@
  */
 import SQLite from 'better-sqlite3';
 // The product's own row type: the floor writes the same sessions table (a type only, erased at run time).
-import type { SessionRow } from '../../apps/api/src/modules/sessions/sessions.table.ts';
+import type { SessionRow } from '@weibo-login/api';
 import { createPool } from 'mysql2/promise';
 
 export interface StateRow {

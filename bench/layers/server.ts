@@ -8,12 +8,7 @@
  * counted by the product's own per-address bounds.
  */
 import http from 'node:http';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { loadConfig } from '../../apps/api/src/config.ts';
-import type { RequestInfo } from '../../apps/api/src/deps.ts';
-import { addressKeyOf } from '../../apps/api/src/limits/address.ts';
-import { createLogger } from '../../apps/api/src/logger.ts';
-import { createAuthorizeUrl, loginWithWeibo } from '../../apps/api/src/modules/weibo-login/weibo-login.service.ts';
+import { addressKeyOf, buildApp, createAuthorizeUrl, createLogger, loadConfig, loginWithWeibo, type RequestInfo } from '@weibo-login/api';
 
 const config = loadConfig();
 const app = await buildApp(config, createLogger('warn'));

@@ -6,14 +6,21 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '@weibo-login/api/bounds';
 import { createScratchMysqlDatabase, freePort } from '@weibo-login/test-support';
 import { request } from 'undici';
-import { API_NODE_FLAGS, API_PROCESS_ENV } from '../../apps/api/src/limits/bounds.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The programs the bench starts: the packages' process entries (their `./main` exports), and its own servers. */
+const resolveEntry = createRequire(import.meta.url).resolve;
+const API_MAIN = resolveEntry('@weibo-login/api/main');
+const SIMULATOR_MAIN = resolveEntry('@weibo-login/weibo-sim/main');
+const FLOOR_SERVER = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
+const LAYERS_SERVER = fileURLToPath(new URL('../layers/server.ts', import.meta.url));
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
 /** The bench's own Weibo app, registered in the simulator each run (startSimulator): the API and the
@@ -69,7 +76,7 @@ export const allocatorEnv = (): Record<string, string> => (process.env.MALLOC_AR
 /** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel;
  * `nodeFlags` go on node's command line (the API's heap bounds, as `pnpm start` gives them). */
 function spawnNode(script: string, env: Record<string, string>, probe = true, nodeFlags: readonly string[] = []): ChildProcess {
-  const child = fork(path.join(REPO_ROOT, script), [], {
+  const child = fork(script, [], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...allocatorEnv(), ...env },
     execArgv: [...nodeFlags, ...(probe ? ['--import', PROBE] : [])],
@@ -131,7 +138,7 @@ function asService(child: ChildProcess, url: string): Service {
 export async function startSimulator(): Promise<Service> {
   const port = await freePort();
   // Extra users and 100,000 codes per call are fine; `codeTtlMs` stays at Weibo's 10 minutes.
-  const child = spawnNode('packages/weibo-sim/src/main.ts', { WEIBO_SIM_PORT: String(port) });
+  const child = spawnNode(SIMULATOR_MAIN, { WEIBO_SIM_PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(`${url}/__sim/stats`, child, performance.now());
   const registered = await request(`${url}/__sim/apps`, {
@@ -190,7 +197,7 @@ export async function startApi(options: ApiOptions, probe = true): Promise<Servi
   const since = performance.now();
   // BENCH_API_NODE_OPTIONS=--cpu-prof (for instance) profiles the API while it is measured.
   const profiling: Record<string, string> = process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {};
-  const child = spawnNode('apps/api/src/main.ts', { ...API_PROCESS_ENV, ...apiEnvironment(options, port), ...profiling }, probe, API_NODE_FLAGS);
+  const child = spawnNode(API_MAIN, { ...API_PROCESS_ENV, ...apiEnvironment(options, port), ...profiling }, probe, API_NODE_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   const startupMs = await waitUntilHealthy(`${url}/api/healthz`, child, since);
   return { ...asService(child, url), startupMs };
@@ -199,7 +206,7 @@ export async function startApi(options: ApiOptions, probe = true): Promise<Servi
 /** The minimal node:http handler of bench/floor, on the same database and simulator. */
 export async function startFloor(options: ApiOptions): Promise<Service> {
   const port = await freePort();
-  const child = spawnNode('bench/floor/server.ts', { ...apiEnvironment(options, port), NODE_ENV: 'production' });
+  const child = spawnNode(FLOOR_SERVER, { ...apiEnvironment(options, port), NODE_ENV: 'production' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(`${url}/healthz`, child, performance.now());
   return asService(child, url);
@@ -209,7 +216,7 @@ export async function startFloor(options: ApiOptions): Promise<Service> {
 export async function startLayers(options: ApiOptions, front: 'fastify' | 'node'): Promise<Service> {
   const port = await freePort();
   // The product's own service, with the product's heap bounds: the rows differ only in the front end.
-  const child = spawnNode('bench/layers/server.ts', { ...API_PROCESS_ENV, ...apiEnvironment(options, port), LAYERS: front }, true, API_NODE_FLAGS);
+  const child = spawnNode(LAYERS_SERVER, { ...API_PROCESS_ENV, ...apiEnvironment(options, port), LAYERS: front }, true, API_NODE_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(`${url}/healthz`, child, performance.now());
   return asService(child, url);

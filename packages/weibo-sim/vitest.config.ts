@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { reporters } from '../../vitest.reporters.ts';
+import { reporters } from '@weibo-login/vitest-config/reporters';
 
 export default defineConfig({ test: { include: ['test/**/*.test.ts'], reporters: reporters('weibo-sim') } });

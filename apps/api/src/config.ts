@@ -6,7 +6,7 @@ import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
-import type { WeiboConfig } from './oauth/weibo.ts';
+import { WEIBO_DEFAULT_URLS, type WeiboConfig } from './oauth/weibo.ts';
 
 /** Used only outside production; the production start refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -147,8 +147,8 @@ function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'
     clientId: e.WEIBO_CLIENT_ID ?? SIMULATOR_DEFAULTS.clientId,
     clientSecret: e.WEIBO_CLIENT_SECRET ?? SIMULATOR_DEFAULTS.clientSecret,
     redirectUri: e.WEIBO_REDIRECT_URI,
-    authorizeUrl: e.WEIBO_AUTHORIZE_URL ?? sim?.authorizeUrl ?? 'https://api.weibo.com/oauth2/authorize',
-    apiBase: (e.WEIBO_API_BASE ?? sim?.apiBase ?? 'https://api.weibo.com').replace(/\/+$/, ''),
+    authorizeUrl: e.WEIBO_AUTHORIZE_URL ?? sim?.authorizeUrl ?? WEIBO_DEFAULT_URLS.authorizeUrl,
+    apiBase: (e.WEIBO_API_BASE ?? sim?.apiBase ?? WEIBO_DEFAULT_URLS.apiBase).replace(/\/+$/, ''),
     timeoutMs: e.WEIBO_TIMEOUT_MS,
     usingSimulator,
   };

@@ -41,7 +41,7 @@ export function tokenFromRequest(request: FastifyRequest): string | undefined {
 /** The origin the client reached us on, so avatar URLs work behind any host/port mapping. */
 export function baseUrlOf(request: FastifyRequest, fallback: string): string {
   const host = request.headers.host;
-  if (host && /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)) return `${request.protocol}://${host}`;
+  if (host && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)) return `${request.protocol}://${host}`;
   return fallback;
 }
 

@@ -17,6 +17,12 @@ export interface WeiboConfig {
   timeoutMs: number;
 }
 
+/** The real Weibo's addresses: the defaults of WEIBO_AUTHORIZE_URL and WEIBO_API_BASE (§1). */
+export const WEIBO_DEFAULT_URLS = {
+  authorizeUrl: 'https://api.weibo.com/oauth2/authorize',
+  apiBase: 'https://api.weibo.com',
+} as const;
+
 /** §6: the user refused (also used for missing scopes). */
 const DENIED = new Set([21330]);
 /** §2, §9 P5: the code is spent, expired, unknown or malformed: start the login again. */

@@ -10,10 +10,10 @@
  * handed to tRPC's `fastifyRequestHandler`, so the answers are tRPC's own. The test
  * trpc-adapter.test.ts sends the same requests to both and compares the answers.
  */
-import { type AnyRouter, TRPCError } from '@trpc/server';
+// tRPC's public building blocks; held to tRPC's own handler by the test above.
+import { type AnyRouter, getErrorShape, getTRPCErrorFromUnknown, TRPCError, transformTRPCResponse } from '@trpc/server';
 import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
-// tRPC's building blocks; pinned by the lockfile, and held to tRPC's handler by the test above.
-import { getErrorShape, getHTTPStatusCode, getTRPCErrorFromUnknown, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
+import { getHTTPStatusCode } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface TrpcRouteOptions<TRouter extends AnyRouter, TContext> {

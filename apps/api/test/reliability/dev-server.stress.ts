@@ -56,7 +56,9 @@ async function call(url: string, init: RequestInit = {}, what = url): Promise<An
     let body: unknown = text;
     try {
       body = JSON.parse(text);
-    } catch {}
+    } catch {
+      // Not JSON: the body stays the text.
+    }
     return { status: response.status, body, setCookie: response.headers.getSetCookie() };
   })();
   try {
@@ -192,13 +194,17 @@ describe('pnpm dev, through the web dev server', () => {
       if (failed) console.error(`pnpm dev said (info lines left out):\n${outputTail()}`);
       try {
         process.kill(-child.pid, 'SIGTERM');
-      } catch {}
+      } catch {
+        // The group has already gone.
+      }
       const deadline = Date.now() + STOP_BOUND_MS;
       while (livingIn(groups).length && Date.now() < deadline) await sleep(100);
       for (const pid of livingIn(groups)) {
         try {
           process.kill(pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // It ended between the look and the kill.
+        }
       }
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); // dev.sqlite and its -wal, -shm

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_MALLOC_ARENAS, API_NODE_FLAGS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
 import { startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from './support/api-process.ts';
-import { Browser, call } from './support/http.ts';
+import { Browser } from './support/http.ts';
 import { hex, sleep, simStats, until, rawClient, rawExchange, rssBytesOf } from './support/bounds.ts';
 
 describe('bodies and connections of the real process (node src/main.ts)', () => {

@@ -5,7 +5,6 @@
  * its bound.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,6 @@ import { openDatabase } from '../../src/db/client.ts';
 import type { Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { AppDeps } from '../../src/deps.ts';
-import { addressKeyOf } from '../../src/limits/address.ts';
 import { OUTSTANDING_STATES_PER_ADDRESS, OUTSTANDING_STATES_PER_BROWSER, REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_TOTAL, REVOCATION_QUEUE_MAX, REVOCATION_RECHECK_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WEIBO_CALLS_PER_ADDRESS, WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
 import { sweepExpired } from '../../src/maintenance.ts';
 import { WEIBO } from '../../src/modules/identities/identities.repository.ts';
@@ -24,8 +22,7 @@ import { handleRevocationHint } from '../../src/modules/weibo-login/weibo-bindin
 import { createServer, type Server } from '../../src/server.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { describeOnEachDatabase, errorOf, type Harness, REDIRECT_URI, reasonOf, TEST_SECRET } from '../support/harness.ts';
-import { call } from './support/http.ts';
-import { DAY_MS, PASSWORD, hex, sim, simStats, newWeiboUser, mintCode, until, callerOn, countingHasher, freshIp } from './support/bounds.ts';
+import { DAY_MS, PASSWORD, hex, simStats, until, callerOn, countingHasher, freshIp } from './support/bounds.ts';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, TableNode, UnknownRow } from 'kysely';
 
 /** Records every DELETE a Kysely instance runs: its table and how many rows it deleted. */

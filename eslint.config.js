@@ -1,0 +1,2 @@
+// The workspace's lint rules live in tooling/lint (the house rules of docs/architecture.md).
+export { default } from '@weibo-login/lint-config/eslint';
