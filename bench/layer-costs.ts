@@ -24,7 +24,12 @@ export async function benchmarkLayerCosts(runs: number, logins: number, log: (li
   const options = { databaseUrl: db.url, simUrl: sim.url };
   const services: Service[] = [];
   try {
-    services.push(await startApi(options), await startLayers(options, 'fastify'), await startLayers(options, 'node'), await startFloor(options));
+    services.push(
+      await startApi(options),
+      await startLayers(options, 'fastify'),
+      await startLayers(options, 'node'),
+      await startFloor(options),
+    );
     const targets = services.map((service, index) => (index === 0 ? productTarget(service.url) : floorTarget(service.url)));
     const pools = await Promise.all(services.map((service) => openPool(service.url, CONCURRENCY)));
     const users = await createBoundUsers(pools[0]!, sim.url, 32);
@@ -41,7 +46,9 @@ export async function benchmarkLayerCosts(runs: number, logins: number, log: (li
         if (round === 0) continue;
         cpu[index]!.push(((after.cpuMs - before.cpuMs) * 1000) / logins);
         rate[index]!.push(result.perSecond);
-        log(`  ${LAYERS[index]!.padEnd(27)} run ${round}: ${cpu[index]!.at(-1)!.toFixed(0)} µs CPU per login, ${result.perSecond.toFixed(0)}/s`);
+        log(
+          `  ${LAYERS[index]!.padEnd(27)} run ${round}: ${cpu[index]!.at(-1)!.toFixed(0)} µs CPU per login, ${result.perSecond.toFixed(0)}/s`,
+        );
       }
     }
     await Promise.all(pools.map((pool) => pool.close()));

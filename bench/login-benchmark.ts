@@ -34,7 +34,12 @@ export function loginsPerRun(concurrency: number, scale: number): number {
   return Math.round((concurrency === 1 ? 400 : 1500) * scale);
 }
 
-export async function benchmarkLogins(database: 'sqlite' | 'mysql', runs: number, scale: number, log: (line: string) => void): Promise<LoginBenchmark> {
+export async function benchmarkLogins(
+  database: 'sqlite' | 'mysql',
+  runs: number,
+  scale: number,
+  log: (line: string) => void,
+): Promise<LoginBenchmark> {
   if (PROFILE_DIR) fs.mkdirSync(PROFILE_DIR, { recursive: true });
   const db = await createDatabase(database);
   const sim = await startSimulator();
@@ -60,7 +65,9 @@ export async function benchmarkLogins(database: 'sqlite' | 'mysql', runs: number
           const figures = await measure(pool, target, sim.url, users, concurrency, loginsPerRun(concurrency, scale), service, profile);
           if (!results[name].has(concurrency)) results[name].set(concurrency, []);
           results[name].get(concurrency)!.push(figures);
-          log(`  ${database} ${name.padEnd(7)} c=${String(concurrency).padEnd(2)} run ${run}: ${figures.perSecond.toFixed(0)}/s p50 ${figures.p50.toFixed(1)} p99 ${figures.p99.toFixed(1)} ms`);
+          log(
+            `  ${database} ${name.padEnd(7)} c=${String(concurrency).padEnd(2)} run ${run}: ${figures.perSecond.toFixed(0)}/s p50 ${figures.p50.toFixed(1)} p99 ${figures.p99.toFixed(1)} ms`,
+          );
         }
       }
     }

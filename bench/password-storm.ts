@@ -45,7 +45,12 @@ export interface StormBenchmark {
 /** Logins per storm: about five seconds of work on two cores at either cost. */
 export const stormLogins = (cost: number, scale: number) => Math.max(STORM_CLIENTS, Math.round((cost >= 12 ? 64 : 224) * scale));
 
-export async function benchmarkPasswordStorm(cost: number, runs: number, scale: number, log: (line: string) => void): Promise<StormBenchmark> {
+export async function benchmarkPasswordStorm(
+  cost: number,
+  runs: number,
+  scale: number,
+  log: (line: string) => void,
+): Promise<StormBenchmark> {
   const db = await createDatabase('sqlite');
   const sim = await startSimulator();
   // Behind the proxy (TRUST_PROXY, as every API of the bench) that names each client: 32 people,
@@ -89,7 +94,14 @@ function oneHashMs(cost: number): number {
   return median(times);
 }
 
-async function storm(stormPool: Pool, mePool: Pool, accounts: { account: string; address: string }[], me: { token: string; address: string }, cost: number, logins: number): Promise<StormFigures> {
+async function storm(
+  stormPool: Pool,
+  mePool: Pool,
+  accounts: { account: string; address: string }[],
+  me: { token: string; address: string },
+  cost: number,
+  logins: number,
+): Promise<StormFigures> {
   const hashMs = oneHashMs(cost);
   const limitPerSecond = (os.availableParallelism() * 1000) / hashMs;
   const capacityPerSecond = await parallelHashRate(cost, os.availableParallelism(), CAPACITY_SAMPLE_MS);

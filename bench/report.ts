@@ -32,7 +32,15 @@ export interface Results {
   totalSeconds?: number;
 }
 
-const TARGETS = { floorRatio: 0.8, ofLimit: 0.9, meP99Ms: 25, rssGrowth: 0.1, startupMs: 1000, loginJsGzipBytes: 60_000, suiteSeconds: 600 };
+const TARGETS = {
+  floorRatio: 0.8,
+  ofLimit: 0.9,
+  meP99Ms: 25,
+  rssGrowth: 0.1,
+  startupMs: 1000,
+  loginJsGzipBytes: 60_000,
+  suiteSeconds: 600,
+};
 
 const n0 = (value: number) => value.toFixed(0);
 const n1 = (value: number) => value.toFixed(1);
@@ -44,7 +52,8 @@ const load = (section: Section<unknown>) =>
   `Other work on the machine just before: ${pct(section.otherWork)} of its CPUs; load average (1 min) ${section.loadBefore} before, ${section.loadAfter} after; ${n0(section.seconds)} s`;
 /** Above this share of the CPUs busy with other work, a run's figures say more about the neighbours. */
 const BUSY_MACHINE = 0.15;
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
 export function renderReport(results: Results): string {
   return [
@@ -79,7 +88,9 @@ cost of ours. Each figure is the median of
 ${results.runs} measured runs after a warm-up; set-up work (states, codes, accounts) happens
 outside every timed window. Benchmarks are not tests: nothing in \`pnpm test\` depends on speed.
 
-${table(['', ''], [
+${table(
+  ['', ''],
+  [
     ['CPU', `${m.cpu}, ${m.cores} cores available`],
     ['Memory', `${m.memoryGiB} GiB`],
     ['OS', m.os],
@@ -87,9 +98,13 @@ ${table(['', ''], [
     ['SQLite', `${m.sqlite} (better-sqlite3, WAL, synchronous=NORMAL), a fresh file in the temp folder per benchmark`],
     ['MySQL', m.mysql ? `${m.mysql} on 127.0.0.1:3306, a fresh database per benchmark, dropped after` : 'not reachable: skipped'],
     ['Command', `\`${results.command}\``],
-    ['Servers\' malloc', m.mallocArenaMax ? `MALLOC_ARENA_MAX=${m.mallocArenaMax}` : 'glibc defaults (one arena per thread, up to 8 per core)'],
+    [
+      "Servers' malloc",
+      m.mallocArenaMax ? `MALLOC_ARENA_MAX=${m.mallocArenaMax}` : 'glibc defaults (one arena per thread, up to 8 per core)',
+    ],
     ['Whole suite', results.totalSeconds === undefined ? '' : `${n0(results.totalSeconds)} s`],
-  ])}
+  ],
+)}
 
 Before each section the suite waits a second and records how much of the CPU other work used,
 and the load average: a busy neighbour lowers every figure. Re-run \`pnpm bench\` on a quiet
@@ -100,20 +115,45 @@ function targets(results: Results): string {
   const rows: string[][] = [];
   for (const { result } of results.login) {
     const ratio = result.ratio[32]!;
-    rows.push([`Product ÷ floor, logins/s at concurrency 32, ${result.database}`, `≥ ${TARGETS.floorRatio}`, ratio.toFixed(2), met(ratio >= TARGETS.floorRatio)]);
+    rows.push([
+      `Product ÷ floor, logins/s at concurrency 32, ${result.database}`,
+      `≥ ${TARGETS.floorRatio}`,
+      ratio.toFixed(2),
+      met(ratio >= TARGETS.floorRatio),
+    ]);
   }
   for (const { result } of results.storm) {
     const f = result.figures;
-    rows.push([`Password checks/s ÷ machine limit, cost ${result.cost}`, `≥ ${TARGETS.ofLimit}`, f.ofLimit.toFixed(2), met(f.ofLimit >= TARGETS.ofLimit)]);
-    rows.push([`auth.me p99 during the storm, cost ${result.cost}`, `≤ ${TARGETS.meP99Ms} ms`, `${n1(f.meP99)} ms`, met(f.meP99 <= TARGETS.meP99Ms)]);
+    rows.push([
+      `Password checks/s ÷ machine limit, cost ${result.cost}`,
+      `≥ ${TARGETS.ofLimit}`,
+      f.ofLimit.toFixed(2),
+      met(f.ofLimit >= TARGETS.ofLimit),
+    ]);
+    rows.push([
+      `auth.me p99 during the storm, cost ${result.cost}`,
+      `≤ ${TARGETS.meP99Ms} ms`,
+      `${n1(f.meP99)} ms`,
+      met(f.meP99 <= TARGETS.meP99Ms),
+    ]);
   }
   if (results.steady) {
     const s = results.steady.result;
-    rows.push([`RSS growth after warm-up over ${s.totalLogins.toLocaleString('en')} logins`, `≤ ${pct(TARGETS.rssGrowth)}`, pct(s.rssGrowth), met(s.rssGrowth <= TARGETS.rssGrowth)]);
+    rows.push([
+      `RSS growth after warm-up over ${s.totalLogins.toLocaleString('en')} logins`,
+      `≤ ${pct(TARGETS.rssGrowth)}`,
+      pct(s.rssGrowth),
+      met(s.rssGrowth <= TARGETS.rssGrowth),
+    ]);
   }
   if (results.startup) {
     const ms = results.startup.result.medianMs;
-    rows.push(['Process start to first healthy /api/healthz, SQLite', `< ${TARGETS.startupMs} ms`, `${n0(ms)} ms`, met(ms < TARGETS.startupMs)]);
+    rows.push([
+      'Process start to first healthy /api/healthz, SQLite',
+      `< ${TARGETS.startupMs} ms`,
+      `${n0(ms)} ms`,
+      met(ms < TARGETS.startupMs),
+    ]);
   }
   if (results.web && 'assets' in results.web.result) {
     const js = results.web.result.jsGzipBytes;
@@ -122,7 +162,9 @@ function targets(results: Results): string {
   if (results.totalSeconds !== undefined) {
     rows.push(['Whole `pnpm bench`', '< 10 min', `${n1(results.totalSeconds / 60)} min`, met(results.totalSeconds < TARGETS.suiteSeconds)]);
   }
-  const sections = [...results.login, ...results.storm, results.layers, results.steady, results.startup, results.web].filter((s) => s !== undefined);
+  const sections = [...results.login, ...results.storm, results.layers, results.steady, results.startup, results.web].filter(
+    (s) => s !== undefined,
+  );
   const busiest = Math.max(0, ...sections.map((s) => s.otherWork));
   const warning =
     busiest > BUSY_MACHINE
@@ -134,7 +176,18 @@ and the storm's share of the limit are lower, and ratios noisier, than a quiet m
 }
 
 function loginRow(concurrency: number, product: LoginFigures, floor: LoginFigures, ratio: number): string[] {
-  return [String(concurrency), n0(product.perSecond), n1(product.p50), n1(product.p90), n1(product.p99), n0(floor.perSecond), n1(floor.p50), n1(floor.p90), n1(floor.p99), ratio.toFixed(2)];
+  return [
+    String(concurrency),
+    n0(product.perSecond),
+    n1(product.p50),
+    n1(product.p90),
+    n1(product.p99),
+    n0(floor.perSecond),
+    n1(floor.p50),
+    n1(floor.p90),
+    n1(floor.p99),
+    ratio.toFixed(2),
+  ];
 }
 
 function loginSection(section: Section<LoginBenchmark>): string {
@@ -180,7 +233,18 @@ const about = (micros: number) => (micros < 30 ? `too little to tell from the no
 function stormSection(sections: Section<StormBenchmark>[]): string {
   const rows = sections.map(({ result: r }) => {
     const f = r.figures;
-    return [String(r.cost), n1(f.hashMs), n1(f.limitPerSecond), n1(f.capacityPerSecond), n1(f.checksPerSecond), f.ofLimit.toFixed(2), f.ofCapacity.toFixed(2), n1(f.meP50), n1(f.meP99), n0(f.meSamples)];
+    return [
+      String(r.cost),
+      n1(f.hashMs),
+      n1(f.limitPerSecond),
+      n1(f.capacityPerSecond),
+      n1(f.checksPerSecond),
+      f.ofLimit.toFixed(2),
+      f.ofCapacity.toFixed(2),
+      n1(f.meP50),
+      n1(f.meP99),
+      n0(f.meSamples),
+    ];
   });
   const first = sections[0]!.result;
   return `## 3. Password storm

@@ -34,8 +34,12 @@ const STEADY_BATCHES = 10;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
-for (const name of only ?? []) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section "${name}" (${SECTIONS.join(', ')})`);
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+for (const name of only ?? [])
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section "${name}" (${SECTIONS.join(', ')})`);
 const wanted = (name: SectionName) => !only || only.includes(name);
 const scale = quick ? 0.25 : 1;
 
@@ -73,10 +77,13 @@ if (wanted('layers')) {
   results.layers = await section('Where a login’s CPU time goes', () => benchmarkLayerCosts(RUNS, loginsPerRun(32, scale), log));
 }
 if (wanted('storm')) {
-  for (const cost of [10, 12]) results.storm.push(await section(`Password storm at bcrypt cost ${cost}`, () => benchmarkPasswordStorm(cost, RUNS, scale, log)));
+  for (const cost of [10, 12])
+    results.storm.push(await section(`Password storm at bcrypt cost ${cost}`, () => benchmarkPasswordStorm(cost, RUNS, scale, log)));
 }
 if (wanted('steady')) {
-  results.steady = await section(`Steady state over ${STEADY_LOGINS * scale} logins`, () => benchmarkSteadyState(STEADY_LOGINS * scale, STEADY_BATCHES, log));
+  results.steady = await section(`Steady state over ${STEADY_LOGINS * scale} logins`, () =>
+    benchmarkSteadyState(STEADY_LOGINS * scale, STEADY_BATCHES, log),
+  );
 }
 if (wanted('startup')) results.startup = await section('Start-up time', () => benchmarkStartup(Math.max(RUNS, 5), log));
 if (wanted('web')) results.web = await section('Web app: what /login loads', () => benchmarkWebBundle(log));

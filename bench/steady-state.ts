@@ -65,7 +65,9 @@ export async function benchmarkSteadyState(totalLogins: number, batches: number,
         loopDelayMax: metrics.loopDelay.max,
         perSecond: result.perSecond,
       });
-      log(`  ${batch * batchSize} logins: ${result.perSecond.toFixed(0)}/s, RSS ${(metrics.rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${(metrics.heapUsedBytes / 2 ** 20).toFixed(1)} MiB, loop delay p99 ${metrics.loopDelay.p99.toFixed(1)} ms`);
+      log(
+        `  ${batch * batchSize} logins: ${result.perSecond.toFixed(0)}/s, RSS ${(metrics.rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${(metrics.heapUsedBytes / 2 ** 20).toFixed(1)} MiB, loop delay p99 ${metrics.loopDelay.p99.toFixed(1)} ms`,
+      );
     }
     const retainedHeapAfter = await api.retainedHeap();
     const settled = samples.slice(WARM_UP_BATCHES);

@@ -50,7 +50,15 @@ export async function benchmarkWebBundle(log: (line: string) => void): Promise<W
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage();
@@ -65,7 +73,9 @@ export async function benchmarkWebBundle(log: (line: string) => void): Promise<W
       await page.goto(`${api.url}/login`, { waitUntil: 'networkidle' });
       await page.waitForSelector('form');
       const sum = (kind: 'js' | 'css') => assets.filter((a) => a.kind === kind).reduce((total, a) => total + a.gzipBytes, 0);
-      log(`  /login loads ${assets.length} files: ${(sum('js') / 1024).toFixed(1)} KiB JS, ${(sum('css') / 1024).toFixed(1)} KiB CSS gzipped`);
+      log(
+        `  /login loads ${assets.length} files: ${(sum('js') / 1024).toFixed(1)} KiB JS, ${(sum('css') / 1024).toFixed(1)} KiB CSS gzipped`,
+      );
       return { assets: assets.sort((a, b) => b.gzipBytes - a.gzipBytes), jsGzipBytes: sum('js'), cssGzipBytes: sum('css'), buildSeconds };
     } finally {
       await browser.close();

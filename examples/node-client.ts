@@ -33,5 +33,7 @@ async function signIn() {
 const signedIn = await signIn();
 token = signedIn.session.token;
 const me = await api.auth.me.query();
-console.log(`signed in as ${me.user.account} (id ${me.user.id}); Weibo bound: ${me.identities.length > 0 ? me.identities[0]!.screenName : 'no'}`);
+console.log(
+  `signed in as ${me.user.account} (id ${me.user.id}); Weibo bound: ${me.identities.length > 0 ? me.identities[0]!.screenName : 'no'}`,
+);
 await api.auth.logout.mutate();

@@ -41,7 +41,10 @@ export default defineConfig(({ command }) => ({
         // (field checks) and English stay in their own chunks, fetched when first needed.
         codeSplitting: {
           groups: [
-            { name: 'framework', test: /plugin-vue:export-helper|node_modules[\\/](?:\.pnpm[\\/][^\\/]+[\\/]node_modules[\\/])?(?:vue|@vue|vue-router|vue-i18n|@intlify)[\\/]/ },
+            {
+              name: 'framework',
+              test: /plugin-vue:export-helper|node_modules[\\/](?:\.pnpm[\\/][^\\/]+[\\/]node_modules[\\/])?(?:vue|@vue|vue-router|vue-i18n|@intlify)[\\/]/,
+            },
             { name: 'app-core', test: (id) => /[\\/]src[\\/](?:lib|i18n|composables)[\\/]/.test(id) && !LAZY_MODULES.test(id) },
           ],
         },

@@ -32,7 +32,14 @@ export interface FloorDb {
   /** True when this call removed the row (the single-use check). */
   deleteState(id: string): Promise<boolean>;
   findIdentityWithUser(providerUid: string): Promise<BoundIdentity | undefined>;
-  updateIdentity(id: number, screenName: string, avatarUrl: string | null, accessToken: string, tokenExpiresAt: number, now: number): Promise<void>;
+  updateIdentity(
+    id: number,
+    screenName: string,
+    avatarUrl: string | null,
+    accessToken: string,
+    tokenExpiresAt: number,
+    now: number,
+  ): Promise<void>;
   /** The sign-in audit event and the session row, in one transaction (as the product does). */
   recordSignIn(session: SessionRow, kind: string): Promise<void>;
   ping(): Promise<void>;
@@ -46,7 +53,8 @@ const SQL = {
     'select identities.id, identities.user_id, identities.screen_name, identities.avatar_url, identities.token_expires_at, ' +
     'users.account, users.display_name, users.avatar_url as user_avatar_url ' +
     "from identities inner join users on users.id = identities.user_id where identities.provider = 'weibo' and identities.provider_uid = ?",
-  updateIdentity: 'update identities set screen_name = ?, avatar_url = ?, access_token = ?, token_expires_at = ?, updated_at = ? where id = ?',
+  updateIdentity:
+    'update identities set screen_name = ?, avatar_url = ?, access_token = ?, token_expires_at = ?, updated_at = ? where id = ?',
   insertEvent: 'insert into auth_events (user_id, account_key, kind, ip, user_agent, at) values (?, null, ?, ?, ?, ?)',
   insertSession: 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values (?, ?, ?, ?, ?, ?)',
 };
@@ -61,13 +69,17 @@ function openSqlite(file: string): FloorDb {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const statement = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, sqlite.prepare(sql)])) as Record<keyof typeof SQL, SQLite.Statement>;
+  const statement = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, sqlite.prepare(sql)])) as Record<
+    keyof typeof SQL,
+    SQLite.Statement
+  >;
   const recordSignIn = sqlite.transaction((session: SessionRow, kind: string) => {
     statement.insertEvent.run(session.user_id, kind, session.ip, session.user_agent, session.created_at);
     statement.insertSession.run(session.id, session.user_id, session.created_at, session.expires_at, session.ip, session.user_agent);
   });
   return {
-    insertState: async (id, browserHash, redirectTo, expiresAt) => void statement.insertState.run(id, browserHash, 'login', redirectTo, expiresAt),
+    insertState: async (id, browserHash, redirectTo, expiresAt) =>
+      void statement.insertState.run(id, browserHash, 'login', redirectTo, expiresAt),
     findState: async (id) => statement.findState.get(id) as StateRow | undefined,
     deleteState: async (id) => statement.deleteState.run(id).changes === 1,
     findIdentityWithUser: async (uid) => statement.findIdentity.get(uid) as BoundIdentity | undefined,
@@ -83,7 +95,8 @@ function openMysql(url: string): FloorDb {
   const rows = async <T>(sql: string, params: unknown[]) => (await pool.query(sql, params))[0] as T[];
   const changed = async (sql: string, params: unknown[]) => ((await pool.query(sql, params))[0] as { affectedRows: number }).affectedRows;
   return {
-    insertState: async (id, browserHash, redirectTo, expiresAt) => void (await changed(SQL.insertState, [id, browserHash, 'login', redirectTo, expiresAt])),
+    insertState: async (id, browserHash, redirectTo, expiresAt) =>
+      void (await changed(SQL.insertState, [id, browserHash, 'login', redirectTo, expiresAt])),
     findState: async (id) => (await rows<StateRow>(SQL.findState, [id]))[0],
     deleteState: async (id) => (await changed(SQL.deleteState, [id])) === 1,
     findIdentityWithUser: async (uid) => (await rows<BoundIdentity>(SQL.findIdentity, [uid]))[0],
@@ -94,7 +107,14 @@ function openMysql(url: string): FloorDb {
       try {
         await connection.beginTransaction();
         await connection.query(SQL.insertEvent, [session.user_id, kind, session.ip, session.user_agent, session.created_at]);
-        await connection.query(SQL.insertSession, [session.id, session.user_id, session.created_at, session.expires_at, session.ip, session.user_agent]);
+        await connection.query(SQL.insertSession, [
+          session.id,
+          session.user_id,
+          session.created_at,
+          session.expires_at,
+          session.ip,
+          session.user_agent,
+        ]);
         await connection.commit();
       } catch (error) {
         await connection.rollback();

@@ -33,14 +33,30 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 class Refused extends Error {}
 
-async function weiboJson(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Record<string, unknown>> {
-  const response = await weibo.request({ method, path, headers: { accept: 'application/json', ...headers }, body, signal: AbortSignal.timeout(5000) });
+async function weiboJson(
+  method: 'GET' | 'POST',
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Record<string, unknown>> {
+  const response = await weibo.request({
+    method,
+    path,
+    headers: { accept: 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(5000),
+  });
   const json = (await response.body.json()) as Record<string, unknown>;
   if (response.statusCode !== 200 || 'error_code' in json) throw new Refused(`weibo ${path}: ${response.statusCode}`);
   return json;
 }
 
-async function signIn(code: string, state: string, browserId: string | undefined, client: { ip: string | null; user_agent: string | null }) {
+async function signIn(
+  code: string,
+  state: string,
+  browserId: string | undefined,
+  client: { ip: string | null; user_agent: string | null },
+) {
   const stateId = sha256(state);
   const row = await db.findState(stateId);
   const now = Date.now();
@@ -112,7 +128,12 @@ const server = http.createServer(async (request, response) => {
     }
     if (request.method === 'GET' && request.url === '/authorize') {
       const id = browserId ?? randomBytes(32).toString('base64url');
-      return send(response, 200, await authorize(id), browserId ? {} : { 'set-cookie': `wl_browser=${id}; Path=/; HttpOnly; SameSite=Lax` });
+      return send(
+        response,
+        200,
+        await authorize(id),
+        browserId ? {} : { 'set-cookie': `wl_browser=${id}; Path=/; HttpOnly; SameSite=Lax` },
+      );
     }
     if (request.method === 'GET' && request.url === '/healthz') {
       await db.ping();

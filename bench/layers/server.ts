@@ -20,7 +20,8 @@ const requestInfo = (cookie: string | undefined, ip: string | undefined, userAge
   signal: undefined,
 });
 const login = (body: { code: string; state: string }, info: RequestInfo) => loginWithWeibo(app.deps, body, info);
-const authorize = (cookie: string | undefined, ip: string | undefined) => createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null, addressKeyOf(ip ?? null));
+const authorize = (cookie: string | undefined, ip: string | undefined) =>
+  createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null, addressKeyOf(ip ?? null));
 
 /**
  * node:http has no proxy support: the least it takes, for the one proxy the bench runs behind
@@ -37,7 +38,9 @@ function clientIp(request: http.IncomingMessage): string | undefined {
 }
 
 if (process.env.LAYERS === 'fastify') {
-  app.app.post('/login', async (request) => login(request.body as { code: string; state: string }, requestInfo(request.headers.cookie, request.ip, request.headers['user-agent'])));
+  app.app.post('/login', async (request) =>
+    login(request.body as { code: string; state: string }, requestInfo(request.headers.cookie, request.ip, request.headers['user-agent'])),
+  );
   app.app.get('/authorize', async (request) => authorize(request.headers.cookie, request.ip));
   app.app.get('/healthz', async () => ({ ok: true }));
   await app.start();
@@ -48,7 +51,10 @@ if (process.env.LAYERS === 'fastify') {
     const { cookie } = request.headers;
     let answer: unknown = { ok: true };
     if (request.url === '/login') {
-      answer = await login(JSON.parse(Buffer.concat(chunks).toString('utf8')), requestInfo(cookie, clientIp(request), request.headers['user-agent']));
+      answer = await login(
+        JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        requestInfo(cookie, clientIp(request), request.headers['user-agent']),
+      );
     } else if (request.url === '/authorize') answer = await authorize(cookie, clientIp(request));
     const text = JSON.stringify(answer);
     response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);

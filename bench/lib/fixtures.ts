@@ -79,7 +79,13 @@ export interface Call {
   setCookie: string | undefined;
 }
 
-export async function call(pool: Pool, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> {
+export async function call(
+  pool: Pool,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Call> {
   const response = await pool.request({
     method,
     path,
@@ -92,7 +98,13 @@ export async function call(pool: Pool, method: 'GET' | 'POST', path: string, bod
 }
 
 /** A tRPC call that must succeed; returns `result.data`. */
-export async function trpc<T>(pool: Pool, kind: 'query' | 'mutation', procedure: string, input?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function trpc<T>(
+  pool: Pool,
+  kind: 'query' | 'mutation',
+  procedure: string,
+  input?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const path = `/trpc/${procedure}${kind === 'query' && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : ''}`;
   const answer = await call(pool, kind === 'query' ? 'GET' : 'POST', path, kind === 'mutation' ? (input ?? {}) : undefined, headers);
   if (answer.status !== 200) throw new Error(`${procedure}: ${answer.status} ${JSON.stringify(answer.json)}`);
@@ -100,7 +112,11 @@ export async function trpc<T>(pool: Pool, kind: 'query' | 'mutation', procedure:
 }
 
 export async function simControl<T>(simUrl: string, path: string, body: unknown): Promise<T> {
-  const response = await request(`${simUrl}/__sim${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await request(`${simUrl}/__sim${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.body.text();
   if (response.statusCode !== 200) throw new Error(`simulator ${path}: ${response.statusCode} ${text}`);
   return JSON.parse(text) as T;
@@ -124,7 +140,13 @@ export async function inParallel<T>(count: number, concurrency: number, task: (i
  * per address). */
 export async function registerAccount(pool: Pool, password: string, address: string): Promise<{ account: string; token: string }> {
   const account = `bench_${randomBytes(6).toString('hex')}`;
-  const signedIn = await trpc<{ session: { token: string } }>(pool, 'mutation', 'auth.register', { account, password }, fromAddress(address));
+  const signedIn = await trpc<{ session: { token: string } }>(
+    pool,
+    'mutation',
+    'auth.register',
+    { account, password },
+    fromAddress(address),
+  );
   return { account, token: signedIn.session.token };
 }
 
@@ -141,7 +163,12 @@ export async function createBoundUsers(pool: Pool, simUrl: string, count: number
     const cookie = authorize.setCookie!.split(';')[0]!;
     if (!cookie.startsWith(`${BROWSER_COOKIE}=`)) throw new Error(`weibo.authorizeUrl set no ${BROWSER_COOKIE} cookie`);
     const state = productTarget('').readState(authorize.json);
-    const { codes } = await simControl<{ codes: string[] }>(simUrl, '/codes', { uid, clientId: WEIBO_CLIENT_ID, redirectUri: REDIRECT_URI, count: 1 });
+    const { codes } = await simControl<{ codes: string[] }>(simUrl, '/codes', {
+      uid,
+      clientId: WEIBO_CLIENT_ID,
+      redirectUri: REDIRECT_URI,
+      count: 1,
+    });
     const headers = { cookie, ...fromAddress(address) };
     const login = await trpc<{ status: string; ticket: string }>(pool, 'mutation', 'weibo.login', { code: codes[0], state }, headers);
     if (login.status !== 'bind_required') throw new Error(`expected bind_required, got ${login.status}`);
@@ -160,10 +187,23 @@ export async function createBoundUsers(pool: Pool, simUrl: string, count: number
  * passes within a second. The login request itself is the same for the server as before: one
  * binding cookie of the same form, one state, one code (plus the X-Forwarded-For, fromAddress).
  */
-export async function prepareLogins(pool: Pool, target: LoginTarget, simUrl: string, users: BoundUser[], count: number): Promise<PreparedRequest[]> {
+export async function prepareLogins(
+  pool: Pool,
+  target: LoginTarget,
+  simUrl: string,
+  users: BoundUser[],
+  count: number,
+): Promise<PreparedRequest[]> {
   const perUser = Math.ceil(count / users.length);
   const codes = await Promise.all(
-    users.map((user) => simControl<{ codes: string[] }>(simUrl, '/codes', { uid: user.uid, clientId: WEIBO_CLIENT_ID, redirectUri: REDIRECT_URI, count: perUser }).then((r) => r.codes)),
+    users.map((user) =>
+      simControl<{ codes: string[] }>(simUrl, '/codes', {
+        uid: user.uid,
+        clientId: WEIBO_CLIENT_ID,
+        redirectUri: REDIRECT_URI,
+        count: perUser,
+      }).then((r) => r.codes),
+    ),
   );
   return inParallel(count, SETUP_CONCURRENCY * 2, async (index) => {
     const userIndex = index % users.length;

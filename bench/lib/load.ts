@@ -38,7 +38,12 @@ export async function openPool(origin: string, connections: number): Promise<Poo
  * Sends every request once, `concurrency` at a time. A request counts as failed when its status
  * is not 200 or `expect` is not in the body; the first failure's body is kept for the report.
  */
-export async function runLoad(pool: Pool, requests: PreparedRequest[], concurrency: number, expect: string): Promise<LoadResult & { firstFailure?: string }> {
+export async function runLoad(
+  pool: Pool,
+  requests: PreparedRequest[],
+  concurrency: number,
+  expect: string,
+): Promise<LoadResult & { firstFailure?: string }> {
   const latencies = new Float64Array(requests.length);
   let next = 0;
   let failures = 0;

@@ -71,7 +71,8 @@ export interface Service {
 }
 
 /** MALLOC_ARENA_MAX, when the suite is run with it, reaches every server (glibc reads it at start). */
-export const allocatorEnv = (): Record<string, string> => (process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {});
+export const allocatorEnv = (): Record<string, string> =>
+  process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {};
 
 /** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel;
  * `nodeFlags` go on node's command line (the API's heap bounds, as `pnpm start` gives them). */
@@ -241,4 +242,3 @@ export async function createDatabase(kind: 'sqlite' | 'mysql'): Promise<BenchDat
   const scratch = await createScratchMysqlDatabase(MYSQL_URL, 'wl_bench');
   return { kind, url: scratch.url, drop: scratch.drop };
 }
-

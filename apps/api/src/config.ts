@@ -93,7 +93,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     auditRetentionDays: parseInteger('AUDIT_RETENTION_DAYS', e.AUDIT_RETENTION_DAYS, { min: 1, max: 3650, fallback: 180 }),
-    weiboCallBudgetPerMinute: parseInteger('WEIBO_CALL_BUDGET_PER_MINUTE', e.WEIBO_CALL_BUDGET_PER_MINUTE, { min: 1, fallback: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT }),
+    weiboCallBudgetPerMinute: parseInteger('WEIBO_CALL_BUDGET_PER_MINUTE', e.WEIBO_CALL_BUDGET_PER_MINUTE, {
+      min: 1,
+      fallback: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+    }),
     webDist: path.resolve(cwd, e.WEB_DIST ?? path.join(REPO_ROOT, 'apps/web/dist')),
   };
 }
@@ -188,7 +191,9 @@ function parseTrustProxy(value: string | undefined, production: boolean): Config
   // A hop count trusts whoever is nearest, with no check of who that is: a client reaching the
   // API directly writes its own X-Forwarded-For and picks its address.
   if (/^\d+$/.test(trimmed)) {
-    throw new ConfigError(`TRUST_PROXY: a hop count would believe X-Forwarded-For from any client that reaches the API directly; ${TRUST_PROXY_EXAMPLE}`);
+    throw new ConfigError(
+      `TRUST_PROXY: a hop count would believe X-Forwarded-For from any client that reaches the API directly; ${TRUST_PROXY_EXAMPLE}`,
+    );
   }
   if (trimmed.toLowerCase() === 'true') {
     throw new ConfigError(`TRUST_PROXY: "true" would believe X-Forwarded-For from any client; ${TRUST_PROXY_EXAMPLE}`);
@@ -210,7 +215,8 @@ function parseTrustProxy(value: string | undefined, production: boolean): Config
     }
     // A /0 trusts every address. Refused outside production too: proxy-addr refuses a zero prefix,
     // so the start would fail later with a line that does not name TRUST_PROXY.
-    if (prefixText !== null && Number(prefixText) === 0) throw new ConfigError(`TRUST_PROXY: "${item}" would trust every address; ${TRUST_PROXY_EXAMPLE}`);
+    if (prefixText !== null && Number(prefixText) === 0)
+      throw new ConfigError(`TRUST_PROXY: "${item}" would trust every address; ${TRUST_PROXY_EXAMPLE}`);
     if (production && family === 6 && Number(prefixText) === 96 && IPV4_MAPPED.check(address, 'ipv6')) {
       throw new ConfigError(`TRUST_PROXY: "${item}" would trust every IPv4 address, refused in production; ${TRUST_PROXY_EXAMPLE}`);
     }
@@ -224,7 +230,9 @@ function parseInteger(name: string, value: string | undefined, bounds: { min: nu
   if (!trimmed) return bounds.fallback;
   const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < bounds.min || (bounds.max !== undefined && number > bounds.max)) {
-    throw new ConfigError(`${name}: must be a whole number ${bounds.max === undefined ? `of at least ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`}`);
+    throw new ConfigError(
+      `${name}: must be a whole number ${bounds.max === undefined ? `of at least ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`}`,
+    );
   }
   return number;
 }

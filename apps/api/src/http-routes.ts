@@ -12,7 +12,10 @@ const revokedHint = z.object({ source: z.string().max(64), uid: z.string().regex
 export function registerApiRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/api/healthz', async (_request, reply) => {
     const up = await databaseAnswers(deps);
-    return reply.code(up ? 200 : 503).header('cache-control', 'no-store').send({ ok: up, db: up ? 'up' : 'down' });
+    return reply
+      .code(up ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ ok: up, db: up ? 'up' : 'down' });
   });
 
   const revoked = async (params: unknown) => {

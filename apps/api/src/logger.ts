@@ -33,10 +33,21 @@ interface LoggedRequest {
 function requestWithoutQuery(req: LoggedRequest) {
   const url = req.url ?? '';
   const query = url.indexOf('?');
-  return { method: req.method, url: query < 0 ? url : `${url.slice(0, query)}?[redacted]`, host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+  return {
+    method: req.method,
+    url: query < 0 ? url : `${url.slice(0, query)}?[redacted]`,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** JSON lines on stdout (CONTRACT §2 LOG_LEVEL). */
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: requestWithoutQuery }, base: { service: 'weibo-login-api' } });
+  return pino({
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { req: requestWithoutQuery },
+    base: { service: 'weibo-login-api' },
+  });
 }

@@ -24,17 +24,25 @@ try {
 const logger = createLogger(config.logLevel);
 // Started by hand without package.json's flags, the heap may grow far past its bound: say so.
 if (getHeapStatistics().heap_size_limit > 2 * API_OLD_SPACE_MB * 1024 * 1024) {
-  logger.warn({ flags: API_NODE_FLAGS }, 'node was started without the heap bounds of limits/bounds.ts: memory under load is not bounded (use pnpm start)');
+  logger.warn(
+    { flags: API_NODE_FLAGS },
+    'node was started without the heap bounds of limits/bounds.ts: memory under load is not bounded (use pnpm start)',
+  );
 }
 const app = await buildApp(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start: database unreachable or migration failed');
   process.exit(1);
 });
 const url = await app.start();
-logger.info({ url, database: config.database.kind, weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase }, 'api listening');
+logger.info(
+  { url, database: config.database.kind, weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase },
+  'api listening',
+);
 if (!config.production) {
   // Plain line for people running `pnpm dev`: where to click.
-  console.log(`\n  weibo-login is up: open http://127.0.0.1:5173 (API ${url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`);
+  console.log(
+    `\n  weibo-login is up: open http://127.0.0.1:5173 (API ${url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`,
+  );
 }
 
 let stopping = false;

@@ -30,12 +30,24 @@ const batchBy =
       .limit(SWEEP_BATCH_ROWS)
       .execute();
     if (rows.length === 0) return 0;
-    await db.deleteFrom(table as 'sessions').where('id', 'in', rows.map((row) => row.id)).execute();
+    await db
+      .deleteFrom(table as 'sessions')
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
     return rows.length;
   };
 
 const sweepKnownBrowsers: Sweep = async (db, before) => {
-  const rows = await db.selectFrom('known_browsers').select(['user_id', 'browser_hash']).where('last_seen_at', '<=', before).limit(SWEEP_BATCH_ROWS).execute();
+  const rows = await db
+    .selectFrom('known_browsers')
+    .select(['user_id', 'browser_hash'])
+    .where('last_seen_at', '<=', before)
+    .limit(SWEEP_BATCH_ROWS)
+    .execute();
   if (rows.length === 0) return 0;
   // One statement for the batch (its key has two columns, so no `id in (…)`).
   await db

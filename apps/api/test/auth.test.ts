@@ -12,10 +12,13 @@ import {
 import { describeOnEachDatabase, errorOf, reasonOf } from './support/harness.ts';
 
 describeOnEachDatabase('accounts and sessions', (h) => {
-
   it('registers, signs in and describes the account', async () => {
     const result = await h.caller().auth.register({ account: 'Alice.Liu', password: 'correct horse 1' });
-    expect(result).toMatchObject({ status: 'signed_in', user: { account: 'Alice.Liu', displayName: null, avatarUrl: null }, redirectTo: '/' });
+    expect(result).toMatchObject({
+      status: 'signed_in',
+      user: { account: 'Alice.Liu', displayName: null, avatarUrl: null },
+      redirectTo: '/',
+    });
     expect(new Date(result.session.expiresAt).getTime()).toBeGreaterThan(h.clock.now);
     const login = await h.caller().auth.login({ account: 'alice.liu', password: 'correct horse 1' });
     expect(login.user.id).toBe(result.user.id);
@@ -84,7 +87,9 @@ describeOnEachDatabase('accounts and sessions', (h) => {
     expect((await h.caller({ browserId: laptop, ip: '192.0.2.11' }).auth.login(credentials(account))).status).toBe('signed_in');
     const ip = '192.0.2.10';
     for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) {
-      expect(await reasonOf(h.caller({ ip }).auth.login({ account: account.account, password: `wrong password ${i}` }))).toBe('BAD_CREDENTIALS');
+      expect(await reasonOf(h.caller({ ip }).auth.login({ account: account.account, password: `wrong password ${i}` }))).toBe(
+        'BAD_CREDENTIALS',
+      );
     }
     // The usual browser is known to the account, so the slow-down does not apply to it: the pair does.
     const locked = await errorOf(h.caller({ ip }).auth.login(credentials(account)));
@@ -134,7 +139,10 @@ describeOnEachDatabase('accounts and sessions', (h) => {
     // One check is let through after the spacing…
     expect(await reasonOf(stranger().auth.login({ account: account.account, password: 'one more guess' }))).toBe('BAD_CREDENTIALS');
     // …and the next waits a whole spacing again, from any address and any stranger.
-    expect((await errorOf(stranger().auth.login(credentials(account)))).details).toEqual({ retryAfterSeconds: SPACING_S, limit: 'failures' });
+    expect((await errorOf(stranger().auth.login(credentials(account)))).details).toEqual({
+      retryAfterSeconds: SPACING_S,
+      limit: 'failures',
+    });
     h.clock.advance(ACCOUNT_SLOWDOWN_SPACING_MS);
     expect((await stranger().auth.login(credentials(account))).status).toBe('signed_in');
     h.clock.advance(ATTEMPT_WINDOW_MS);
@@ -151,13 +159,18 @@ describeOnEachDatabase('accounts and sessions', (h) => {
       if (reason === 'BAD_CREDENTIALS') checkedAt.push(t);
       else expect(reason).toBe('TOO_MANY_ATTEMPTS');
     }
-    const perQuarter = [0, 1, 2, 3].map((q) => checkedAt.filter((t) => t >= q * ATTEMPT_WINDOW_MS && t < (q + 1) * ATTEMPT_WINDOW_MS).length);
-    console.log(`account slow-down on ${h.dialect}: ${checkedAt.length} of ${hour / 20_000} guesses checked in an hour, per quarter ${perQuarter.join(', ')}`);
+    const perQuarter = [0, 1, 2, 3].map(
+      (q) => checkedAt.filter((t) => t >= q * ATTEMPT_WINDOW_MS && t < (q + 1) * ATTEMPT_WINDOW_MS).length,
+    );
+    console.log(
+      `account slow-down on ${h.dialect}: ${checkedAt.length} of ${hour / 20_000} guesses checked in an hour, per quarter ${perQuarter.join(', ')}`,
+    );
     // The first quarter: the 5 that start the slow-down, then one every 3 minutes (4 more);
     // after that 5 per 15 minutes, the rate a lock of 5 failures per 15 minutes would allow.
     expect(perQuarter[0]).toBe(ACCOUNT_SLOWDOWN_AFTER_FAILURES + ATTEMPT_WINDOW_MS / ACCOUNT_SLOWDOWN_SPACING_MS - 1);
     for (const later of perQuarter.slice(1)) expect(later).toBe(ATTEMPT_WINDOW_MS / ACCOUNT_SLOWDOWN_SPACING_MS);
-    for (let i = ACCOUNT_SLOWDOWN_AFTER_FAILURES; i < checkedAt.length; i++) expect(checkedAt[i]! - checkedAt[i - 1]!).toBeGreaterThanOrEqual(ACCOUNT_SLOWDOWN_SPACING_MS);
+    for (let i = ACCOUNT_SLOWDOWN_AFTER_FAILURES; i < checkedAt.length; i++)
+      expect(checkedAt[i]! - checkedAt[i - 1]!).toBeGreaterThanOrEqual(ACCOUNT_SLOWDOWN_SPACING_MS);
     // The owner's own browser was never held up meanwhile.
     expect((await h.caller().auth.login(credentials(account))).status).toBe('signed_in');
     h.clock.advance(ATTEMPT_WINDOW_MS);
@@ -192,7 +205,9 @@ describeOnEachDatabase('accounts and sessions', (h) => {
     const uid = await h.newWeiboUser();
     const toBind = await h.weiboLogin(uid, viaBind);
     if (toBind.status !== 'bind_required') throw new Error('expected bind_required');
-    expect((await h.caller({ browserId: viaBind }).weibo.bind({ ticket: toBind.ticket, ...credentials(account) })).status).toBe('signed_in');
+    expect((await h.caller({ browserId: viaBind }).weibo.bind({ ticket: toBind.ticket, ...credentials(account) })).status).toBe(
+      'signed_in',
+    );
     expect((await h.weiboLogin(uid, viaWeiboLogin)).status).toBe('signed_in');
     const toRegister = await h.weiboLogin(await h.newWeiboUser(), viaWeiboRegister);
     if (toRegister.status !== 'bind_required') throw new Error('expected bind_required');
@@ -201,7 +216,8 @@ describeOnEachDatabase('accounts and sessions', (h) => {
 
     await failFromEverywhere(account.account);
     await failFromEverywhere(second.account);
-    const outcome = async (browserId: string, who: { account: string; password: string }) => reasonOf(h.caller({ browserId }).auth.login(credentials(who)));
+    const outcome = async (browserId: string, who: { account: string; password: string }) =>
+      reasonOf(h.caller({ browserId }).auth.login(credentials(who)));
     expect(await outcome(viaLogin, account)).toBe('resolved');
     expect(await outcome(viaBind, account)).toBe('resolved');
     expect(await outcome(viaWeiboLogin, account)).toBe('TOO_MANY_ATTEMPTS');
@@ -231,7 +247,10 @@ describeOnEachDatabase('accounts and sessions', (h) => {
       // Still in flight when counted (retry in a second), or already failed (the spacing).
       expect([`in_flight:1`, `failures:${SPACING_S}`]).toContain(`${refused.details.limit}:${refused.details.retryAfterSeconds}`);
     }
-    expect((await errorOf(stranger().auth.login(credentials(account)))).details).toEqual({ retryAfterSeconds: SPACING_S, limit: 'failures' });
+    expect((await errorOf(stranger().auth.login(credentials(account)))).details).toEqual({
+      retryAfterSeconds: SPACING_S,
+      limit: 'failures',
+    });
     h.clock.advance(ATTEMPT_WINDOW_MS);
   });
 
@@ -241,7 +260,10 @@ describeOnEachDatabase('accounts and sessions', (h) => {
     // Five checks of this account in flight from five addresses (on other instances, say).
     const pending = [];
     for (let i = 0; i < ACCOUNT_SLOWDOWN_AFTER_FAILURES; i++) {
-      const row = await h.db.insertInto('password_attempts').values({ account_key: accountKey, ip: `192.0.2.${60 + i}`, at: h.clock.now }).executeTakeFirstOrThrow();
+      const row = await h.db
+        .insertInto('password_attempts')
+        .values({ account_key: accountKey, ip: `192.0.2.${60 + i}`, at: h.clock.now })
+        .executeTakeFirstOrThrow();
       pending.push(Number(row.insertId));
     }
     const inFlight = await errorOf(stranger().auth.login(credentials(account)));
@@ -259,10 +281,20 @@ describeOnEachDatabase('accounts and sessions', (h) => {
 
   it('lets a burst of right passwords from strangers through up to the slow-down, the rest asked to retry in a second', async () => {
     const account = await h.registerAccount();
-    const results = await Promise.all(Array.from({ length: 10 }, () => stranger().auth.login(credentials(account)).then(() => null, (error: unknown) => error as AppError)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        stranger()
+          .auth.login(credentials(account))
+          .then(
+            () => null,
+            (error: unknown) => error as AppError,
+          ),
+      ),
+    );
     const refused = results.filter((r) => r !== null);
     expect(results.length - refused.length).toBeGreaterThanOrEqual(ACCOUNT_SLOWDOWN_AFTER_FAILURES);
-    for (const error of refused) expect(error).toMatchObject({ reason: 'TOO_MANY_ATTEMPTS', details: { retryAfterSeconds: 1, limit: 'in_flight' } });
+    for (const error of refused)
+      expect(error).toMatchObject({ reason: 'TOO_MANY_ATTEMPTS', details: { retryAfterSeconds: 1, limit: 'in_flight' } });
     // Nothing failed: the next stranger is not held up at all.
     expect((await stranger().auth.login(credentials(account))).status).toBe('signed_in');
   });
@@ -277,7 +309,10 @@ describeOnEachDatabase('accounts and sessions', (h) => {
       expect(await reasonOf(h.caller({ ip }).auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
     }
     // Four failures and the pending one fill the pair: refused, but only for a moment.
-    expect((await errorOf(h.caller({ ip }).auth.login(credentials(account)))).details).toEqual({ retryAfterSeconds: 1, limit: 'in_flight' });
+    expect((await errorOf(h.caller({ ip }).auth.login(credentials(account)))).details).toEqual({
+      retryAfterSeconds: 1,
+      limit: 'in_flight',
+    });
     h.clock.advance(61_000);
     expect((await h.caller({ ip }).auth.login(credentials(account))).status).toBe('signed_in');
     expect(await reasonOf(h.caller({ ip }).auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');

@@ -20,13 +20,30 @@ describe('configuration', () => {
   it('runs with no configuration in development: SQLite in .data and the simulator', () => {
     const config = loadConfig({});
     expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve(import.meta.dirname, '../../../.data/dev.sqlite') });
-    expect(config.weibo).toMatchObject({ usingSimulator: true, apiBase: 'http://127.0.0.1:4000', redirectUri: 'http://127.0.0.1:5173/weibo', timeoutMs: 5000 });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, bcryptCost: 10, trustProxy: false, corsOrigins: [], logLevel: 'info', jwtSecret: DEV_JWT_SECRET });
+    expect(config.weibo).toMatchObject({
+      usingSimulator: true,
+      apiBase: 'http://127.0.0.1:4000',
+      redirectUri: 'http://127.0.0.1:5173/weibo',
+      timeoutMs: 5000,
+    });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      bcryptCost: 10,
+      trustProxy: false,
+      corsOrigins: [],
+      logLevel: 'info',
+      jwtSecret: DEV_JWT_SECRET,
+    });
     expect(config).toMatchObject({ auditRetentionDays: 180, weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT });
   });
 
   it('uses the real Weibo in production', () => {
-    expect(loadConfig(production).weibo).toMatchObject({ usingSimulator: false, apiBase: 'https://api.weibo.com', authorizeUrl: 'https://api.weibo.com/oauth2/authorize' });
+    expect(loadConfig(production).weibo).toMatchObject({
+      usingSimulator: false,
+      apiBase: 'https://api.weibo.com',
+      authorizeUrl: 'https://api.weibo.com/oauth2/authorize',
+    });
   });
 
   it('refuses a missing, short or default JWT secret in production', () => {
@@ -50,17 +67,24 @@ describe('configuration', () => {
   });
 
   it('reads DATABASE_URL, TRUST_PROXY and CORS_ORIGINS', () => {
-    expect(loadConfig({ DATABASE_URL: 'sqlite:db/app.sqlite', INIT_CWD: '/srv/app' }).database).toEqual({ kind: 'sqlite', file: '/srv/app/db/app.sqlite' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:db/app.sqlite', INIT_CWD: '/srv/app' }).database).toEqual({
+      kind: 'sqlite',
+      file: '/srv/app/db/app.sqlite',
+    });
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/app' }).database).toEqual({ kind: 'mysql', url: 'mysql://u:p@db:3306/app' });
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080' }).corsOrigins).toEqual(['https://a.example', 'http://b.example:8080']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080' }).corsOrigins).toEqual([
+      'https://a.example',
+      'http://b.example:8080',
+    ]);
   });
 
   const TRUST_PROXY_ITEM = /is not an address, a CIDR or loopback\/linklocal\/uniquelocal$/;
 
   describe('TRUST_PROXY', () => {
     it('is off for off, false, 0, no and empty', () => {
-      for (const value of ['off', 'false', '0', 'no', '', ' OFF ', 'False']) expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(false);
+      for (const value of ['off', 'false', '0', 'no', '', ' OFF ', 'False'])
+        expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(false);
     });
 
     it('refuses a hop count everywhere: it would believe whoever reaches the API directly', () => {
@@ -89,12 +113,28 @@ describe('configuration', () => {
         'linklocal',
         'uniquelocal',
       ]);
-      expect(loadConfig({ ...production, TRUST_PROXY: '172.16.0.0/12,2001:db8::/32' }).trustProxy).toEqual(['172.16.0.0/12', '2001:db8::/32']);
+      expect(loadConfig({ ...production, TRUST_PROXY: '172.16.0.0/12,2001:db8::/32' }).trustProxy).toEqual([
+        '172.16.0.0/12',
+        '2001:db8::/32',
+      ]);
     });
 
     it('names an item that is not an address, a CIDR or a proxy-addr name', () => {
-      for (const item of ['proxy.internal', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.0/', '10.0.0.0/8/8', '10.0.0.0/255.0.0.0', '010.0.0.1', 'Loopback', '*']) {
-        expect(failure({ TRUST_PROXY: `127.0.0.1,${item}` })).toBe(`TRUST_PROXY: "${item}" is not an address, a CIDR or loopback/linklocal/uniquelocal`);
+      for (const item of [
+        'proxy.internal',
+        '10.0.0.300',
+        '10.0.0.0/33',
+        '::1/129',
+        '10.0.0.0/',
+        '10.0.0.0/8/8',
+        '10.0.0.0/255.0.0.0',
+        '010.0.0.1',
+        'Loopback',
+        '*',
+      ]) {
+        expect(failure({ TRUST_PROXY: `127.0.0.1,${item}` })).toBe(
+          `TRUST_PROXY: "${item}" is not an address, a CIDR or loopback/linklocal/uniquelocal`,
+        );
       }
       expect(failure({ TRUST_PROXY: '127.0.0.1,,10.0.0.1' })).toMatch(TRUST_PROXY_ITEM);
       expect(failure({ TRUST_PROXY: 'fe80::1%eth0' })).toMatch(/^TRUST_PROXY: "fe80::1%eth0": give the address without its zone/);
@@ -112,14 +152,31 @@ describe('configuration', () => {
     });
 
     it('refuses the IPv4-mapped /96 (every IPv4 client) in production, and allows it outside', () => {
-      expect(failure({ ...production, TRUST_PROXY: '::ffff:0:0/96' })).toMatch(/^TRUST_PROXY: "::ffff:0:0\/96" would trust every IPv4 address, refused in production/);
+      expect(failure({ ...production, TRUST_PROXY: '::ffff:0:0/96' })).toMatch(
+        /^TRUST_PROXY: "::ffff:0:0\/96" would trust every IPv4 address, refused in production/,
+      );
       expect(failure({ ...production, TRUST_PROXY: '::ffff:0.0.0.0/96' })).toMatch(/^TRUST_PROXY: .* every IPv4 address/);
       expect(loadConfig({ TRUST_PROXY: '::ffff:0:0/96' }).trustProxy).toEqual(['::ffff:0:0/96']);
       expect(loadConfig({ ...production, TRUST_PROXY: '::ffff:10.0.0.0/104' }).trustProxy).toEqual(['::ffff:10.0.0.0/104']);
     });
 
     it('gives Fastify only lists it takes (an item it refused would stop the start as a database error)', () => {
-      const accepted = ['127.0.0.1', '10.0.0.1/8', '10.0.0.0/08', '192.168.0.0/16', '::1', '::1/128', '1::', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::ffff:0:0/96', 'fe80::/10', 'loopback', 'linklocal', 'uniquelocal'];
+      const accepted = [
+        '127.0.0.1',
+        '10.0.0.1/8',
+        '10.0.0.0/08',
+        '192.168.0.0/16',
+        '::1',
+        '::1/128',
+        '1::',
+        '0:0:0:0:0:0:0:1',
+        '::ffff:127.0.0.1',
+        '::ffff:0:0/96',
+        'fe80::/10',
+        'loopback',
+        'linklocal',
+        'uniquelocal',
+      ];
       for (const item of accepted) {
         const trustProxy = loadConfig({ TRUST_PROXY: item }).trustProxy;
         expect(trustProxy, item).toEqual([item]);
@@ -137,16 +194,29 @@ describe('configuration', () => {
       expect(secret).toMatch(/^WEIBO_CLIENT_SECRET: the simulator's demo secret is refused in production/);
       expect(secret).not.toContain(SIMULATOR_DEFAULTS.clientSecret);
       // Outside production the demo app is what `pnpm dev` uses.
-      expect(loadConfig({ WEIBO_CLIENT_ID: SIMULATOR_DEFAULTS.clientId, WEIBO_CLIENT_SECRET: SIMULATOR_DEFAULTS.clientSecret }).weibo.clientId).toBe(SIMULATOR_DEFAULTS.clientId);
+      expect(
+        loadConfig({ WEIBO_CLIENT_ID: SIMULATOR_DEFAULTS.clientId, WEIBO_CLIENT_SECRET: SIMULATOR_DEFAULTS.clientSecret }).weibo.clientId,
+      ).toBe(SIMULATOR_DEFAULTS.clientId);
     });
 
     it('refuses an http: Weibo URL or redirect URI unless it is on this machine', () => {
       for (const name of ['WEIBO_AUTHORIZE_URL', 'WEIBO_API_BASE', 'WEIBO_REDIRECT_URI']) {
-        for (const url of ['http://api.weibo.com/x', 'http://10.0.0.5:4000', 'http://127.0.0.2:4000', 'http://localhost.example.com/weibo']) {
+        for (const url of [
+          'http://api.weibo.com/x',
+          'http://10.0.0.5:4000',
+          'http://127.0.0.2:4000',
+          'http://localhost.example.com/weibo',
+        ]) {
           const message = failure({ ...production, [name]: url });
           expect(message).toBe(`${name}: must be an https: URL in production (http: only on 127.0.0.1, localhost or [::1])`);
         }
-        for (const url of ['http://127.0.0.1:4000/weibo', 'http://localhost:4000', 'http://LOCALHOST:4000', 'http://[::1]:4000', 'https://login.example.com/weibo']) {
+        for (const url of [
+          'http://127.0.0.1:4000/weibo',
+          'http://localhost:4000',
+          'http://LOCALHOST:4000',
+          'http://[::1]:4000',
+          'https://login.example.com/weibo',
+        ]) {
           expect(failure({ ...production, [name]: url }), `${name}=${url}`).toBe('accepted');
         }
         // Outside production, any http: URL is the developer's business.
@@ -157,11 +227,17 @@ describe('configuration', () => {
 
   describe('AUDIT_RETENTION_DAYS and WEIBO_CALL_BUDGET_PER_MINUTE (2e)', () => {
     it('read whole numbers within their bounds', () => {
-      expect(loadConfig({ AUDIT_RETENTION_DAYS: '30', WEIBO_CALL_BUDGET_PER_MINUTE: '2400' })).toMatchObject({ auditRetentionDays: 30, weiboCallBudgetPerMinute: 2400 });
+      expect(loadConfig({ AUDIT_RETENTION_DAYS: '30', WEIBO_CALL_BUDGET_PER_MINUTE: '2400' })).toMatchObject({
+        auditRetentionDays: 30,
+        weiboCallBudgetPerMinute: 2400,
+      });
       expect(loadConfig({ AUDIT_RETENTION_DAYS: '1' }).auditRetentionDays).toBe(1);
       expect(loadConfig({ AUDIT_RETENTION_DAYS: '3650' }).auditRetentionDays).toBe(3650);
       expect(loadConfig({ WEIBO_CALL_BUDGET_PER_MINUTE: '1' }).weiboCallBudgetPerMinute).toBe(1);
-      expect(loadConfig({ AUDIT_RETENTION_DAYS: '', WEIBO_CALL_BUDGET_PER_MINUTE: '' })).toMatchObject({ auditRetentionDays: 180, weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT });
+      expect(loadConfig({ AUDIT_RETENTION_DAYS: '', WEIBO_CALL_BUDGET_PER_MINUTE: '' })).toMatchObject({
+        auditRetentionDays: 180,
+        weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+      });
     });
 
     it('refuse anything else with one line naming them', () => {
@@ -169,7 +245,9 @@ describe('configuration', () => {
         expect(failure({ AUDIT_RETENTION_DAYS: value }), value).toBe('AUDIT_RETENTION_DAYS: must be a whole number from 1 to 3650');
       }
       for (const value of ['0', '-5', '2.5', 'lots', '99999999999999999999']) {
-        expect(failure({ WEIBO_CALL_BUDGET_PER_MINUTE: value }), value).toBe('WEIBO_CALL_BUDGET_PER_MINUTE: must be a whole number of at least 1');
+        expect(failure({ WEIBO_CALL_BUDGET_PER_MINUTE: value }), value).toBe(
+          'WEIBO_CALL_BUDGET_PER_MINUTE: must be a whole number of at least 1',
+        );
       }
     });
   });

@@ -17,7 +17,11 @@ beforeAll(async () => {
   sim = await startSimulator();
   h = await createHarness('sqlite', sim);
   const deps: AppDeps = { ...h.deps, db: unreachable.db };
-  server = await createServer(deps, { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' }, pino({ level: 'silent' }));
+  server = await createServer(
+    deps,
+    { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' },
+    pino({ level: 'silent' }),
+  );
   base = await server.start();
 });
 afterAll(async () => {

@@ -52,7 +52,11 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
   let base: string;
   beforeAll(async () => {
     h = await createHarness(dialect, sim);
-    server = await createServer(h.deps, { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' }, pino({ level: 'silent' }));
+    server = await createServer(
+      h.deps,
+      { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' },
+      pino({ level: 'silent' }),
+    );
     base = await server.start();
   });
   afterAll(async () => {
@@ -92,9 +96,15 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
   });
 
   it('answers errors with the tRPC status, a reason and the zod issues', async () => {
-    const response = await fetch(`${base}/trpc/auth.register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'x', password: 'y' }) });
+    const response = await fetch(`${base}/trpc/auth.register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: 'x', password: 'y' }),
+    });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { message: string; data: { reason: string; code: string; issues: { path: string[] }[]; stack?: string } } };
+    const body = (await response.json()) as {
+      error: { message: string; data: { reason: string; code: string; issues: { path: string[] }[]; stack?: string } };
+    };
     expect(body.error.data).toMatchObject({ reason: 'INVALID_INPUT', code: 'BAD_REQUEST' });
     expect(body.error.data.issues.map((i) => i.path[0]).sort()).toEqual(['account', 'password']);
     expect(body.error.data.stack).toBeUndefined();
@@ -110,11 +120,32 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
       ['/trpc/auth.me', { method: 'POST' }],
       ['/trpc/no.such.procedure', { method: 'GET' }],
       ['/trpc/weibo.authorizeUrl?input=%7Bbroken', { method: 'GET' }],
-      ['/trpc/weibo.login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'a'.repeat(100_000), state: 'b' }) }],
-      ['/trpc/weibo.bind', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: { $ne: 1 }, account: ['a'], password: 1 }) }],
+      [
+        '/trpc/weibo.login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code: 'a'.repeat(100_000), state: 'b' }),
+        },
+      ],
+      [
+        '/trpc/weibo.bind',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ticket: { $ne: 1 }, account: ['a'], password: 1 }),
+        },
+      ],
       ['/trpc/auth.me', { method: 'GET', headers: { authorization: 'Bearer ' + 'x'.repeat(5000) } }],
       ['/trpc/auth.me', { method: 'GET', headers: { authorization: 'Basic abc' } }],
-      ['/trpc/auth.register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"account":"proto_pollute","password":"password-123","__proto__":{"admin":true}}' }],
+      [
+        '/trpc/auth.register',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"account":"proto_pollute","password":"password-123","__proto__":{"admin":true}}',
+        },
+      ],
     ];
     for (const [path, init] of cases) {
       const response = await fetch(`${base}${path}`, init);
@@ -131,7 +162,10 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
     expect(health.headers.get('x-frame-options')).toBe('DENY');
     expect(health.headers.get('referrer-policy')).toBe('no-referrer');
     expect(health.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
-    for (const init of [{ method: 'GET' }, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'source=1&uid=2&auth_end=3' }]) {
+    for (const init of [
+      { method: 'GET' },
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'source=1&uid=2&auth_end=3' },
+    ]) {
       const query = init.method === 'GET' ? '?source=1&uid=abc' : '';
       const response = await fetch(`${base}/api/weibo/revoked${query}`, init);
       expect(response.status).toBe(200);

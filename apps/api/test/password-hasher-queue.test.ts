@@ -41,7 +41,8 @@ it('refuses at once past its bounds, hashes first, with a retry time from the pa
   // Checks still fit beside the hashes, up to the bound of all jobs.
   // Bounded: were HASHER_MAX_WAIT_MS to refuse first (jobs slower than 300 ms), the loop ends and
   // the count below says so instead of spinning.
-  for (let i = 0; hasher.queued < HASHER_QUEUE_MAX && i < HASHER_QUEUE_MAX; i++) accepted.push(hasher.verify(`sign-in ${hasher.queued}`, STORED));
+  for (let i = 0; hasher.queued < HASHER_QUEUE_MAX && i < HASHER_QUEUE_MAX; i++)
+    accepted.push(hasher.verify(`sign-in ${hasher.queued}`, STORED));
   const verifyRefused = failureOf(hasher.verify('one sign-in too many', STORED));
   const settled = Promise.allSettled(accepted);
   expect(hasher.queued).toBe(HASHER_QUEUE_MAX);
@@ -95,7 +96,7 @@ it('runs a waiting check before the hashes that waited longer', async () => {
   expect(finished).toEqual(['running hash', 'check', 'hash 1', 'hash 2']);
 });
 
-it('runs a known browser\'s check before other checks that waited longer', async () => {
+it("runs a known browser's check before other checks that waited longer", async () => {
   const hasher = await open(4);
   const finished: string[] = [];
   const track = (name: string, promise: Promise<unknown>) => promise.then(() => finished.push(name));

@@ -35,7 +35,10 @@ it('answers every call correctly under node --watch', async () => {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
   try {
     const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`)), ANSWER_WITHIN_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`)),
+        ANSWER_WITHIN_MS,
+      );
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk;
         const found = stdout.split('\n').find((text) => text.startsWith('{'));
@@ -50,7 +53,10 @@ it('answers every call correctly under node --watch', async () => {
     expect(answers.stored).toEqual({ value: expect.stringMatching(/^\$2b\$04\$/) });
     const stored = answers.stored!.value as string;
     expect(bcrypt.compareSync('the right password', stored)).toBe(true);
-    for (const [name, password] of [['registerA', 'first new account'], ['registerB', 'second new account']] as const) {
+    for (const [name, password] of [
+      ['registerA', 'first new account'],
+      ['registerB', 'second new account'],
+    ] as const) {
       expect(answers[name]).toEqual({ value: expect.stringMatching(/^\$2b\$04\$/) });
       expect(bcrypt.compareSync(password, answers[name]!.value as string)).toBe(true);
     }

@@ -9,7 +9,9 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { prepareQuery } from '../src/db/prepared.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.ts';
 
-const insertAttempt = prepareQuery((db, accountKey: string, ip: string, at: number) => db.insertInto('password_attempts').values({ account_key: accountKey, ip, at }));
+const insertAttempt = prepareQuery((db, accountKey: string, ip: string, at: number) =>
+  db.insertInto('password_attempts').values({ account_key: accountKey, ip, at }),
+);
 const attemptsOf = prepareQuery((db, accountKey: string, since: number) =>
   db.selectFrom('password_attempts').select(['ip', 'at']).where('account_key', '=', accountKey).where('at', '>', since).orderBy('at'),
 );
@@ -60,7 +62,9 @@ describe('prepareQuery', () => {
   });
 
   it('refuses, at its first call, a builder that leaves a parameter out of the SQL', () => {
-    const forgetful = prepareQuery((db, accountKey: string, _ip: string) => db.selectFrom('password_attempts').selectAll().where('account_key', '=', accountKey));
+    const forgetful = prepareQuery((db, accountKey: string, _ip: string) =>
+      db.selectFrom('password_attempts').selectAll().where('account_key', '=', accountKey),
+    );
     expect(() => forgetful(opened[0]!.client.db, 'a', 'b')).toThrow('uses 1 of its 2 parameters');
   });
 });

@@ -77,7 +77,10 @@ interface Sent {
 function send(base: string, target: string, sent: Sent = {}): Promise<Answer> {
   const { hostname, port } = new URL(base);
   const method = sent.method ?? 'GET';
-  const headers = { ...sent.headers, ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-length': String(Buffer.byteLength(sent.body ?? '')) }) };
+  const headers = {
+    ...sent.headers,
+    ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-length': String(Buffer.byteLength(sent.body ?? '')) }),
+  };
   return new Promise((resolve, reject) => {
     const request = http.request({ host: hostname, port, method, path: target, headers }, (response) => {
       const chunks: Buffer[] = [];
@@ -94,12 +97,17 @@ function send(base: string, target: string, sent: Sent = {}): Promise<Answer> {
 function answerOf(response: http.IncomingMessage, text: string): Answer {
   const { date: _date, 'set-cookie': cookies, ...headers } = response.headers;
   const shapeOfCookies = cookies?.map((cookie) => cookie.replace(/^([^=]+)=[^;]*/, '$1=<random>'));
-  return { status: response.statusCode!, headers: { ...headers, 'set-cookie': shapeOfCookies }, body: text === '' ? '' : withoutRandomness(JSON.parse(text)) };
+  return {
+    status: response.statusCode!,
+    headers: { ...headers, 'set-cookie': shapeOfCookies },
+    body: text === '' ? '' : withoutRandomness(JSON.parse(text)),
+  };
 }
 
 function withoutRandomness(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((item) => withoutRandomness(item));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutRandomness(v, k)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutRandomness(v, k)]));
   if (typeof value !== 'string') return value;
   if (key === 'state' || key === 'token') return `<random ${value.length} chars>`;
   if (key === 'url') return value.replace(/([?&]state=)[^&]*/, '$1<random>');
@@ -133,30 +141,92 @@ const cases: Case[] = [
   // Success
   { name: 'auth.me with a session', target: '/auth.me', sent: withSession, status: 200, route: 'own' },
   { name: 'weibo.authorizeUrl without input (sets the cookie)', target: '/weibo.authorizeUrl', status: 200, route: 'own' },
-  { name: 'weibo.authorizeUrl with input and the cookie', target: `/weibo.authorizeUrl${input('{"redirectTo":"/home"}')}`, sent: () => ({ headers: { cookie: BROWSER_COOKIE } }), status: 200, route: 'own' },
+  {
+    name: 'weibo.authorizeUrl with input and the cookie',
+    target: `/weibo.authorizeUrl${input('{"redirectTo":"/home"}')}`,
+    sent: () => ({ headers: { cookie: BROWSER_COOKIE } }),
+    status: 200,
+    route: 'own',
+  },
   { name: 'weibo.authorizeUrl with an empty ?input=', target: '/weibo.authorizeUrl?input=', status: 200, route: 'own' },
   { name: 'weibo.authorizeUrl with ?input=null', target: '/weibo.authorizeUrl?input=null', status: 400, route: 'own' },
-  { name: 'auth.login with the right password', target: '/auth.login', sent: (u) => post(JSON.stringify({ account: u.account, password: u.password })), status: 200, route: 'own' },
-  { name: 'auth.login, content-type with a charset', target: '/auth.login', sent: (u) => post(JSON.stringify({ account: u.account, password: u.password }), 'Application/JSON; charset=utf-8'), status: 200, route: 'own' },
+  {
+    name: 'auth.login with the right password',
+    target: '/auth.login',
+    sent: (u) => post(JSON.stringify({ account: u.account, password: u.password })),
+    status: 200,
+    route: 'own',
+  },
+  {
+    name: 'auth.login, content-type with a charset',
+    target: '/auth.login',
+    sent: (u) => post(JSON.stringify({ account: u.account, password: u.password }), 'Application/JSON; charset=utf-8'),
+    status: 200,
+    route: 'own',
+  },
   { name: 'percent-encoded path', target: '/auth%2Eme', sent: withSession, status: 200, route: 'own' },
   // Input decoding: `+` is a space (refused in redirectTo), `%2B` a plus, `%E7…` UTF-8; the
   // strict-object error names the unknown key, so the decoded text shows in the answer. A raw `#`
   // starts the fragment: what follows is not part of the query for tRPC (WHATWG URL).
-  { name: 'input with %2B and unicode', target: `/weibo.authorizeUrl?input={"redirectTo":"/a%2Bb/${encodeURIComponent('用户')}"}`, status: 200, route: 'own' },
+  {
+    name: 'input with %2B and unicode',
+    target: `/weibo.authorizeUrl?input={"redirectTo":"/a%2Bb/${encodeURIComponent('用户')}"}`,
+    status: 200,
+    route: 'own',
+  },
   { name: 'input with + (a space once decoded)', target: '/weibo.authorizeUrl?input={"redirectTo":"/a+b"}', status: 400, route: 'own' },
-  { name: 'input with an unknown key in unicode, + and %2B', target: `/weibo.authorizeUrl?input={"${encodeURIComponent('用户')}+x%2By":1}`, status: 400, route: 'own' },
+  {
+    name: 'input with an unknown key in unicode, + and %2B',
+    target: `/weibo.authorizeUrl?input={"${encodeURIComponent('用户')}+x%2By":1}`,
+    status: 400,
+    route: 'own',
+  },
   { name: 'input with a raw #', target: '/weibo.authorizeUrl?input={"redirectTo":"/a#b"}', status: 400, route: 'tRPC handler' },
-  { name: 'query string after a raw #', target: `/weibo.authorizeUrl#${input('{"intent":"connect"}')}`, status: 200, route: 'tRPC handler' },
+  {
+    name: 'query string after a raw #',
+    target: `/weibo.authorizeUrl#${input('{"intent":"connect"}')}`,
+    status: 200,
+    route: 'tRPC handler',
+  },
   // Errors from the procedure: zod, the session, AppErrors (one with retryAfterSeconds)
-  { name: 'zod: auth.register with a short account and password', target: '/auth.register', sent: () => post('{"account":"x","password":"y"}'), status: 400, route: 'own' },
+  {
+    name: 'zod: auth.register with a short account and password',
+    target: '/auth.register',
+    sent: () => post('{"account":"x","password":"y"}'),
+    status: 400,
+    route: 'own',
+  },
   { name: 'zod: JSON null body', target: '/auth.login', sent: () => post('null'), status: 400, route: 'own' },
   { name: 'zod: JSON array body', target: '/auth.login', sent: () => post('[1,2,3]'), status: 400, route: 'own' },
   { name: 'zod: empty JSON body', target: '/auth.login', sent: () => post(''), status: 400, route: 'own' },
   { name: 'UNAUTHENTICATED: auth.me without a token', target: '/auth.me', status: 401, route: 'own' },
-  { name: 'UNAUTHENTICATED: a connect URL without a session', target: `/weibo.authorizeUrl${input('{"intent":"connect"}')}`, status: 401, route: 'own' },
-  { name: 'STATE_INVALID: weibo.login with an unknown state', target: '/weibo.login', sent: () => post('{"code":"c","state":"unknown"}'), status: 400, route: 'own' },
-  { name: 'BAD_CREDENTIALS: auth.login with a wrong password', target: '/auth.login', sent: (u) => post(JSON.stringify({ account: u.account, password: 'wrong password' })), status: 401, route: 'own' },
-  { name: 'TOO_MANY_ATTEMPTS with retryAfterSeconds', target: '/auth.login', sent: (u) => post(JSON.stringify({ account: u.lockedAccount, password: 'wrong password' })), status: 429, route: 'own' },
+  {
+    name: 'UNAUTHENTICATED: a connect URL without a session',
+    target: `/weibo.authorizeUrl${input('{"intent":"connect"}')}`,
+    status: 401,
+    route: 'own',
+  },
+  {
+    name: 'STATE_INVALID: weibo.login with an unknown state',
+    target: '/weibo.login',
+    sent: () => post('{"code":"c","state":"unknown"}'),
+    status: 400,
+    route: 'own',
+  },
+  {
+    name: 'BAD_CREDENTIALS: auth.login with a wrong password',
+    target: '/auth.login',
+    sent: (u) => post(JSON.stringify({ account: u.account, password: 'wrong password' })),
+    status: 401,
+    route: 'own',
+  },
+  {
+    name: 'TOO_MANY_ATTEMPTS with retryAfterSeconds',
+    target: '/auth.login',
+    sent: (u) => post(JSON.stringify({ account: u.lockedAccount, password: 'wrong password' })),
+    status: 429,
+    route: 'own',
+  },
   // Everything else is tRPC's handler's
   { name: 'unknown procedure', target: '/no.such.procedure', status: 404, route: 'tRPC handler' },
   { name: 'a router, not a procedure', target: '/auth', status: 404, route: 'tRPC handler' },
@@ -170,19 +240,73 @@ const cases: Case[] = [
   { name: 'invalid JSON body', target: '/auth.login', sent: () => post('{not json'), status: 400, route: 'tRPC handler' },
   { name: 'invalid JSON in ?input=', target: `/weibo.authorizeUrl${input('{broken')}`, status: 400, route: 'tRPC handler' },
   { name: 'POST as text/plain', target: '/auth.login', sent: () => post('{}', 'text/plain'), status: 415, route: 'tRPC handler' },
-  { name: 'POST as a form (parsed by formbody)', target: '/auth.login', sent: () => post('account=a&password=b', 'application/x-www-form-urlencoded'), status: 415, route: 'tRPC handler' },
+  {
+    name: 'POST as a form (parsed by formbody)',
+    target: '/auth.login',
+    sent: () => post('account=a&password=b', 'application/x-www-form-urlencoded'),
+    status: 415,
+    route: 'tRPC handler',
+  },
   { name: 'POST as application/jsonx', target: '/auth.login', sent: () => post('{}', 'application/jsonx'), status: 415, route: 'Fastify' },
-  { name: 'POST as application/json-patch+json', target: '/auth.login', sent: () => post('{}', 'application/json-patch+json'), status: 415, route: 'Fastify' },
-  { name: 'POST as "application/json, text/plain"', target: '/auth.login', sent: () => post('{}', 'application/json, text/plain'), status: 415, route: 'Fastify' },
-  { name: 'POST without content-type or body', target: '/auth.login', sent: () => ({ method: 'POST' }), status: 415, route: 'tRPC handler' },
+  {
+    name: 'POST as application/json-patch+json',
+    target: '/auth.login',
+    sent: () => post('{}', 'application/json-patch+json'),
+    status: 415,
+    route: 'Fastify',
+  },
+  {
+    name: 'POST as "application/json, text/plain"',
+    target: '/auth.login',
+    sent: () => post('{}', 'application/json, text/plain'),
+    status: 415,
+    route: 'Fastify',
+  },
+  {
+    name: 'POST without content-type or body',
+    target: '/auth.login',
+    sent: () => ({ method: 'POST' }),
+    status: 415,
+    route: 'tRPC handler',
+  },
   { name: 'POST with a query string', target: '/auth.login?x=1', sent: () => post('{}'), status: 400, route: 'tRPC handler' },
-  { name: 'GET with a content-type', target: '/weibo.authorizeUrl', sent: () => ({ headers: { 'content-type': 'application/json' } }), status: 200, route: 'tRPC handler' },
+  {
+    name: 'GET with a content-type',
+    target: '/weibo.authorizeUrl',
+    sent: () => ({ headers: { 'content-type': 'application/json' } }),
+    status: 200,
+    route: 'tRPC handler',
+  },
   { name: 'GET with ?batch=0', target: '/weibo.authorizeUrl?batch=0', status: 200, route: 'tRPC handler' },
-  { name: 'batch of two queries', target: `/auth.me,weibo.authorizeUrl?batch=1&${input('{"1":{"redirectTo":"/x"}}').slice(1)}`, sent: withSession, status: 200, route: 'tRPC handler' },
+  {
+    name: 'batch of two queries',
+    target: `/auth.me,weibo.authorizeUrl?batch=1&${input('{"1":{"redirectTo":"/x"}}').slice(1)}`,
+    sent: withSession,
+    status: 200,
+    route: 'tRPC handler',
+  },
   { name: 'batch of a failing and a succeeding query', target: '/auth.me,weibo.authorizeUrl?batch=1', status: 207, route: 'tRPC handler' },
-  { name: 'batch of two failing mutations', target: '/auth.login,weibo.login?batch=1', sent: () => post('{"0":{},"1":{"code":"c","state":"s"}}'), status: 400, route: 'tRPC handler' },
-  { name: 'trpc-accept: application/jsonl', target: '/auth.me', sent: () => ({ headers: { 'trpc-accept': 'application/jsonl' } }), status: 400, route: 'tRPC handler' },
-  { name: 'accept: application/jsonl', target: '/auth.me', sent: () => ({ headers: { accept: 'application/jsonl' } }), status: 400, route: 'tRPC handler' },
+  {
+    name: 'batch of two failing mutations',
+    target: '/auth.login,weibo.login?batch=1',
+    sent: () => post('{"0":{},"1":{"code":"c","state":"s"}}'),
+    status: 400,
+    route: 'tRPC handler',
+  },
+  {
+    name: 'trpc-accept: application/jsonl',
+    target: '/auth.me',
+    sent: () => ({ headers: { 'trpc-accept': 'application/jsonl' } }),
+    status: 400,
+    route: 'tRPC handler',
+  },
+  {
+    name: 'accept: application/jsonl',
+    target: '/auth.me',
+    sent: () => ({ headers: { accept: 'application/jsonl' } }),
+    status: 400,
+    route: 'tRPC handler',
+  },
 ];
 
 describe('our tRPC route against tRPC’s own Fastify plugin', () => {
@@ -197,13 +321,21 @@ describe('our tRPC route against tRPC’s own Fastify plugin', () => {
     h = await createHarness('sqlite', sim);
     for (const side of ['adapter', 'stock'] as const) {
       recorded.serveNextWith = side;
-      servers[side] = await createServer(h.deps, { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' }, pino({ level: 'silent' }));
+      servers[side] = await createServer(
+        h.deps,
+        { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' },
+        pino({ level: 'silent' }),
+      );
       bases[side] = await servers[side].start();
     }
     const user = await h.registerAccount();
     const locked = await h.registerAccount();
     // Five failures lock the account; the clock stands still, so both sides get the same wait.
-    for (let i = 0; i < 5; i++) await h.caller().auth.login({ account: locked.account, password: 'wrong password' }).catch(() => {});
+    for (let i = 0; i < 5; i++)
+      await h
+        .caller()
+        .auth.login({ account: locked.account, password: 'wrong password' })
+        .catch(() => {});
     users = { token: user.token, account: user.account, password: user.password, lockedAccount: locked.account };
   });
   afterAll(async () => {

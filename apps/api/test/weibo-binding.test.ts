@@ -3,7 +3,6 @@ import { handleRevocationHint } from '../src/modules/weibo-login/weibo-binding.s
 import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
 describeOnEachDatabase('connect, unbind and revocation', (h) => {
-
   async function connect(token: string, uid: string, browserId = h.newBrowser()) {
     const caller = h.caller({ browserId, token });
     const { url, state } = await caller.weibo.authorizeUrl({ intent: 'connect' });
@@ -29,12 +28,20 @@ describeOnEachDatabase('connect, unbind and revocation', (h) => {
     const uid = await h.newWeiboUser();
     const browser = h.newBrowser();
     const { state } = await h.caller({ browserId: browser, token: alice.token }).weibo.authorizeUrl({ intent: 'connect' });
-    expect(await reasonOf(h.caller({ browserId: browser, token: bob.token }).weibo.connect({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: browser, token: bob.token }).weibo.connect({ code: await h.mintCode(uid), state }))).toBe(
+      'STATE_INVALID',
+    );
     expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
     const loginState = await h.caller({ browserId: browser }).weibo.authorizeUrl();
-    expect(await reasonOf(h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state: loginState.state }))).toBe('STATE_INVALID');
+    expect(
+      await reasonOf(
+        h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state: loginState.state }),
+      ),
+    ).toBe('STATE_INVALID');
     expect(await reasonOf(h.caller({ browserId: browser }).weibo.connect({ code: await h.mintCode(uid), state }))).toBe('UNAUTHENTICATED');
-    expect((await h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state })).identity.uid).toBe(uid);
+    expect(
+      (await h.caller({ browserId: browser, token: alice.token }).weibo.connect({ code: await h.mintCode(uid), state })).identity.uid,
+    ).toBe(uid);
   });
 
   it('refuses to connect a Weibo bound elsewhere, or a second Weibo', async () => {

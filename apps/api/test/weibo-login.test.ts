@@ -2,7 +2,6 @@ import { expect, it } from 'vitest';
 import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
 describeOnEachDatabase('Weibo login', (h) => {
-
   it('builds the authorize URL with a fresh 256-bit state and the registered redirect_uri', async () => {
     const { url, state } = await h.caller({ browserId: h.newBrowser() }).weibo.authorizeUrl({ redirectTo: '/settings' });
     const parsed = new URL(url);
@@ -47,7 +46,11 @@ describeOnEachDatabase('Weibo login', (h) => {
     const first = await h.weiboLogin(uid);
     if (first.status !== 'bind_required') throw new Error('expected bind_required');
     const registered = await h.caller().weibo.register({ ticket: first.ticket, account: `tok_${uid}`, password: 'password-123' });
-    const tokenAfterBind = await h.db.selectFrom('identities').select('access_token').where('provider_uid', '=', uid).executeTakeFirstOrThrow();
+    const tokenAfterBind = await h.db
+      .selectFrom('identities')
+      .select('access_token')
+      .where('provider_uid', '=', uid)
+      .executeTakeFirstOrThrow();
     const logins = [await h.weiboLogin(uid), await h.weiboLogin(uid)];
     for (const login of logins) {
       expect(login.status).toBe('signed_in');
@@ -86,18 +89,24 @@ describeOnEachDatabase('Weibo login', (h) => {
     const issue = () => h.caller({ browserId: browser }).weibo.authorizeUrl();
 
     const { state } = await issue();
-    expect(await reasonOf(h.caller({ browserId: h.newBrowser() }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: h.newBrowser() }).weibo.login({ code: await h.mintCode(uid), state }))).toBe(
+      'STATE_INVALID',
+    );
     expect(await reasonOf(h.caller({ browserId: null }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
     // Shown by a stranger, the state was not spent: its own browser can still use it, once.
     expect((await h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state })).status).toBe('bind_required');
     expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
 
     const forged = 'A'.repeat(43);
-    expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: forged }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: forged }))).toBe(
+      'STATE_INVALID',
+    );
 
     const late = await issue();
     h.clock.advance(10 * 60 * 1000 + 1);
-    expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: late.state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: late.state }))).toBe(
+      'STATE_INVALID',
+    );
   });
 
   it('lets only one of two simultaneous logins with one state through', async () => {
@@ -105,7 +114,9 @@ describeOnEachDatabase('Weibo login', (h) => {
     const browser = h.newBrowser();
     const { state } = await h.caller({ browserId: browser }).weibo.authorizeUrl();
     const [codeA, codeB] = [await h.mintCode(uid), await h.mintCode(uid)];
-    const reasons = await Promise.all([codeA, codeB].map((code) => reasonOf(h.caller({ browserId: browser }).weibo.login({ code, state }))));
+    const reasons = await Promise.all(
+      [codeA, codeB].map((code) => reasonOf(h.caller({ browserId: browser }).weibo.login({ code, state }))),
+    );
     expect(reasons.sort()).toEqual(['STATE_INVALID', 'resolved']);
   });
 
@@ -114,7 +125,9 @@ describeOnEachDatabase('Weibo login', (h) => {
     const login = await h.weiboLogin(uid);
     if (login.status !== 'bind_required') throw new Error('expected bind_required');
     const reasons = await Promise.all(
-      ['a', 'b'].map((suffix) => reasonOf(h.caller().weibo.register({ ticket: login.ticket, account: `twice_${suffix}_${uid}`, password: 'password-123' }))),
+      ['a', 'b'].map((suffix) =>
+        reasonOf(h.caller().weibo.register({ ticket: login.ticket, account: `twice_${suffix}_${uid}`, password: 'password-123' })),
+      ),
     );
     expect(reasons.sort()).toEqual(['TICKET_INVALID', 'resolved']);
     expect(await h.db.selectFrom('users').where('account', 'like', `twice_%_${uid}`).select('id').execute()).toHaveLength(1);
@@ -137,7 +150,9 @@ describeOnEachDatabase('Weibo login', (h) => {
     await caller.weibo.login({ code, state: (await caller.weibo.authorizeUrl()).state });
     const before = await h.control<Record<string, number>>('/stats', undefined, 'GET').catch(() => null);
     expect(await reasonOf(caller.weibo.login({ code, state: (await caller.weibo.authorizeUrl()).state }))).toBe('WEIBO_CODE_INVALID');
-    expect(await reasonOf(caller.weibo.login({ code: 'f'.repeat(32), state: (await caller.weibo.authorizeUrl()).state }))).toBe('WEIBO_CODE_INVALID');
+    expect(await reasonOf(caller.weibo.login({ code: 'f'.repeat(32), state: (await caller.weibo.authorizeUrl()).state }))).toBe(
+      'WEIBO_CODE_INVALID',
+    );
     if (before) {
       const after = await h.control<Record<string, number>>('/stats', undefined, 'GET');
       expect(accessTokenCalls(after) - accessTokenCalls(before)).toBe(2);
@@ -167,8 +182,12 @@ describeOnEachDatabase('Weibo login', (h) => {
     if (late.status !== 'bind_required') throw new Error('expected bind_required');
     h.clock.advance(10 * 60 * 1000 + 1);
     const other = await h.registerAccount();
-    expect(await reasonOf(h.caller().weibo.register({ ticket: late.ticket, account: `late_${uid2}`, password: 'password-123' }))).toBe('TICKET_INVALID');
-    expect(await reasonOf(h.caller().weibo.bind({ ticket: late.ticket, account: other.account, password: other.password }))).toBe('TICKET_INVALID');
+    expect(await reasonOf(h.caller().weibo.register({ ticket: late.ticket, account: `late_${uid2}`, password: 'password-123' }))).toBe(
+      'TICKET_INVALID',
+    );
+    expect(await reasonOf(h.caller().weibo.bind({ ticket: late.ticket, account: other.account, password: other.password }))).toBe(
+      'TICKET_INVALID',
+    );
   });
 
   it('keeps the ticket after a wrong password or a taken account name, so the person can retry', async () => {
@@ -176,10 +195,16 @@ describeOnEachDatabase('Weibo login', (h) => {
     const uid = await h.newWeiboUser();
     const login = await h.weiboLogin(uid);
     if (login.status !== 'bind_required') throw new Error('expected bind_required');
-    expect(await reasonOf(h.caller().weibo.bind({ ticket: login.ticket, account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
-    expect(await reasonOf(h.caller().weibo.register({ ticket: login.ticket, account: account.account.toUpperCase(), password: 'password-123' }))).toBe('ACCOUNT_TAKEN');
+    expect(await reasonOf(h.caller().weibo.bind({ ticket: login.ticket, account: account.account, password: 'wrong password' }))).toBe(
+      'BAD_CREDENTIALS',
+    );
+    expect(
+      await reasonOf(h.caller().weibo.register({ ticket: login.ticket, account: account.account.toUpperCase(), password: 'password-123' })),
+    ).toBe('ACCOUNT_TAKEN');
     expect(await h.db.selectFrom('users').where('account_key', '=', account.account).select('id').execute()).toHaveLength(1);
-    expect((await h.caller().weibo.bind({ ticket: login.ticket, account: account.account, password: account.password })).status).toBe('signed_in');
+    expect((await h.caller().weibo.bind({ ticket: login.ticket, account: account.account, password: account.password })).status).toBe(
+      'signed_in',
+    );
   });
 
   it('refuses a second Weibo for one account and one Weibo for two accounts', async () => {
@@ -189,12 +214,19 @@ describeOnEachDatabase('Weibo login', (h) => {
     const first = await h.weiboLogin(uidA);
     const second = await h.weiboLogin(uidB);
     const duplicate = await h.weiboLogin(uidA);
-    if (first.status !== 'bind_required' || second.status !== 'bind_required' || duplicate.status !== 'bind_required') throw new Error('expected tickets');
+    if (first.status !== 'bind_required' || second.status !== 'bind_required' || duplicate.status !== 'bind_required')
+      throw new Error('expected tickets');
     await h.caller().weibo.bind({ ticket: first.ticket, account: account.account, password: account.password });
-    expect(await reasonOf(h.caller().weibo.bind({ ticket: second.ticket, account: account.account, password: account.password }))).toBe('ACCOUNT_ALREADY_BOUND');
+    expect(await reasonOf(h.caller().weibo.bind({ ticket: second.ticket, account: account.account, password: account.password }))).toBe(
+      'ACCOUNT_ALREADY_BOUND',
+    );
     const other = await h.registerAccount();
-    expect(await reasonOf(h.caller().weibo.bind({ ticket: duplicate.ticket, account: other.account, password: other.password }))).toBe('WEIBO_ALREADY_BOUND');
-    expect(await reasonOf(h.caller().weibo.register({ ticket: duplicate.ticket, account: `dup_${uidA}`, password: 'password-123' }))).toBe('WEIBO_ALREADY_BOUND');
+    expect(await reasonOf(h.caller().weibo.bind({ ticket: duplicate.ticket, account: other.account, password: other.password }))).toBe(
+      'WEIBO_ALREADY_BOUND',
+    );
+    expect(await reasonOf(h.caller().weibo.register({ ticket: duplicate.ticket, account: `dup_${uidA}`, password: 'password-123' }))).toBe(
+      'WEIBO_ALREADY_BOUND',
+    );
     expect(await h.db.selectFrom('users').where('account', '=', `dup_${uidA}`).select('id').execute()).toHaveLength(0);
   });
 
@@ -208,7 +240,9 @@ describeOnEachDatabase('Weibo login', (h) => {
     }
     const accounts = await Promise.all(tickets.map((_, i) => h.registerAccount(`race_${uid}_${i}`)));
     const results = await Promise.allSettled(
-      tickets.map((ticket, i) => h.caller({ ip: `198.51.100.${i}` }).weibo.bind({ ticket, account: accounts[i]!.account, password: accounts[i]!.password })),
+      tickets.map((ticket, i) =>
+        h.caller({ ip: `198.51.100.${i}` }).weibo.bind({ ticket, account: accounts[i]!.account, password: accounts[i]!.password }),
+      ),
     );
     const reasons = await Promise.all(results.map((r) => (r.status === 'fulfilled' ? 'signed_in' : reasonOf(Promise.reject(r.reason)))));
     expect(reasons.filter((r) => r === 'signed_in')).toHaveLength(1);
@@ -218,6 +252,8 @@ describeOnEachDatabase('Weibo login', (h) => {
 });
 
 function accessTokenCalls(stats: Record<string, unknown>): number {
-  const value = (stats as { access_token?: number; requests?: { access_token?: number } }).access_token ?? (stats as { requests?: { access_token?: number } }).requests?.access_token;
+  const value =
+    (stats as { access_token?: number; requests?: { access_token?: number } }).access_token ??
+    (stats as { requests?: { access_token?: number } }).requests?.access_token;
   return Number(value ?? 0);
 }

@@ -33,7 +33,11 @@ afterAll(async () => {
 });
 
 async function control<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sim.url}/__sim${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${sim.url}/__sim${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return (await response.json()) as T;
 }
 const newUser = async (screenName: string) => (await control<{ uid: string }>('/users', { screenName })).uid;

@@ -8,7 +8,7 @@ import { WindowCounter } from '../src/limits/window-counter.ts';
 
 const T0 = 1_800_000_000_000;
 
-it("counts each key in a window that its first count opens, and says how long until it ends", () => {
+it('counts each key in a window that its first count opens, and says how long until it ends', () => {
   const counter = new WindowCounter({ points: 3, windowSeconds: 60 });
   expect(counter.take('a', 2, T0)).toBe(0);
   expect(counter.take('a', 1, T0 + 10_000)).toBe(0);

@@ -8,4 +8,7 @@ import './styles/controls.css';
 
 // The remembered language is in place before the first render, so nothing flashes in Chinese.
 await initLocale();
-createApp(App).use(i18n).use(createAppRouter(createWebHistory(import.meta.env.BASE_URL))).mount('#app');
+createApp(App)
+  .use(i18n)
+  .use(createAppRouter(createWebHistory(import.meta.env.BASE_URL)))
+  .mount('#app');

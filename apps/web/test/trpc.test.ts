@@ -44,7 +44,10 @@ describe('the tRPC client', () => {
     saveSession(session);
     const listener = vi.fn();
     stop = onUnauthenticated(listener);
-    vi.stubGlobal('fetch', vi.fn(async () => errorResponse(401, 'UNAUTHENTICATED')));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => errorResponse(401, 'UNAUTHENTICATED')),
+    );
     await expect(api.auth.me.query()).rejects.toMatchObject({ data: { reason: 'UNAUTHENTICATED' } });
     expect(storedSession.value).toBeNull();
     expect(listener).toHaveBeenCalledOnce();
@@ -52,7 +55,10 @@ describe('the tRPC client', () => {
 
   it('keeps the token on a wrong password (also a 401)', async () => {
     saveSession(session);
-    vi.stubGlobal('fetch', vi.fn(async () => errorResponse(401, 'BAD_CREDENTIALS')));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => errorResponse(401, 'BAD_CREDENTIALS')),
+    );
     await expect(api.weibo.unbind.mutate({ password: 'wrong password' })).rejects.toMatchObject({
       data: { reason: 'BAD_CREDENTIALS' },
     });

@@ -18,11 +18,7 @@ export const accountSchema = z
   .string()
   .trim()
   .transform((s) => s.normalize('NFC'))
-  .pipe(
-    z
-      .string()
-      .regex(ACCOUNT_PATTERN, 'Account: 3 to 32 letters, digits, "_", "." or "-"'),
-  );
+  .pipe(z.string().regex(ACCOUNT_PATTERN, 'Account: 3 to 32 letters, digits, "_", "." or "-"'));
 
 /** The name of an account being created. */
 export const newAccountSchema = z

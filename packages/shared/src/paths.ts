@@ -11,12 +11,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 export const REDIRECT_MAX_LENGTH = 512;
 
 export function isInAppPath(value: string): boolean {
-  return (
-    value.length <= REDIRECT_MAX_LENGTH &&
-    IN_APP_PATH.test(value) &&
-    staysInAppWhenDecoded(value) &&
-    !CONTROL_CHARACTERS.test(value)
-  );
+  return value.length <= REDIRECT_MAX_LENGTH && IN_APP_PATH.test(value) && staysInAppWhenDecoded(value) && !CONTROL_CHARACTERS.test(value);
 }
 
 /** Whether a link starts as a path of this site, read as a browser reads it: tabs and newlines
@@ -27,7 +22,7 @@ const startsInApp = (s: string): boolean => /^\/(?![/\\])/.test(s.replace(/[\t\n
  * before following it): `/%2F/x`, `/%5Cx` and `/%09/x` are another host once decoded. Decoded
  * byte by byte, which is exact for the ASCII that decides where a link goes. */
 function staysInAppWhenDecoded(value: string): boolean {
-  for (let current = value; ; ) {
+  for (let current = value; ;) {
     const decoded = current.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     if (decoded === current) return true;
     if (!startsInApp(decoded)) return false;

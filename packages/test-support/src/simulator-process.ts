@@ -24,7 +24,12 @@ export async function startSimulatorProcess(redirectUris: string[] = []): Promis
   // has no import.meta.resolve.
   const main = createRequire(import.meta.url).resolve('@weibo-login/weibo-sim/main');
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', WEIBO_SIM_HOST: '127.0.0.1', WEIBO_SIM_PORT: String(port), WEIBO_SIM_REDIRECT_URIS: redirectUris.join(',') },
+    env: {
+      PATH: process.env.PATH ?? '',
+      WEIBO_SIM_HOST: '127.0.0.1',
+      WEIBO_SIM_PORT: String(port),
+      WEIBO_SIM_REDIRECT_URIS: redirectUris.join(','),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

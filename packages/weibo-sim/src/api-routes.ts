@@ -40,10 +40,7 @@ function usersShow(deps: EndpointDeps, request: FastifyRequest, fallbackBase: ()
   if ((uid !== undefined && screenName !== undefined) || (uid !== undefined && !/^\d{1,19}$/.test(uid))) {
     return apiError(400, 10017, path);
   }
-  const user =
-    uid !== undefined
-      ? deps.state.users.get(uid)
-      : [...deps.state.users.values()].find((u) => u.screenName === screenName);
+  const user = uid !== undefined ? deps.state.users.get(uid) : [...deps.state.users.values()].find((u) => u.screenName === screenName);
   if (!user) return apiError(400, 20003, path);
   return jsonResponse(200, userJson(user, baseUrlOf(request, fallbackBase()), user.uid === auth.uid));
 }

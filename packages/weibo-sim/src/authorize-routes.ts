@@ -60,11 +60,17 @@ function redirectApproved(deps: EndpointDeps, reply: FastifyReply, app: SimApp, 
     display: params.display ?? null,
   });
   rememberUser(reply, user.uid);
-  return reply.code(302).header('location', appendQuery(params.redirect_uri, [`code=${code}`, ...stateParam(params)])).send();
+  return reply
+    .code(302)
+    .header('location', appendQuery(params.redirect_uri, [`code=${code}`, ...stateParam(params)]))
+    .send();
 }
 
 function redirectDenied(reply: FastifyReply, params: AuthorizeParams) {
-  return reply.code(302).header('location', appendQuery(params.redirect_uri, [DENIAL_QUERY, ...stateParam(params)])).send();
+  return reply
+    .code(302)
+    .header('location', appendQuery(params.redirect_uri, [DENIAL_QUERY, ...stateParam(params)]))
+    .send();
 }
 
 function rememberedUid(deps: EndpointDeps, request: FastifyRequest): string | undefined {

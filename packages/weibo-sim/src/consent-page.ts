@@ -71,11 +71,11 @@ export function renderConsentPage(input: ConsentPageInput): string {
 ${avatarHtml(user)}<span class="who">${escapeHtml(user.screenName)}<small>UID ${escapeHtml(user.uid)}</small></span></label>`;
     })
     .join('\n');
-  const loginNote = forceLogin
-    ? '<p class="notice" role="status">该应用要求重新登录（forcelogin），请重新选择要登录的微博账号。</p>'
-    : '';
+  const loginNote = forceLogin ? '<p class="notice" role="status">该应用要求重新登录（forcelogin），请重新选择要登录的微博账号。</p>' : '';
   const noticeHtml = notice ? `<p class="notice" role="alert">${escapeHtml(notice)}</p>` : '';
-  const perms = scopeItems(params.scope).map((item) => `<li>${escapeHtml(item)}</li>`).join('');
+  const perms = scopeItems(params.scope)
+    .map((item) => `<li>${escapeHtml(item)}</li>`)
+    .join('');
 
   const content = `<section class="card" aria-labelledby="title">
 <h1 id="title"><span class="app">${appName}</span> 请求使用你的微博帐号登录</h1>

@@ -61,7 +61,8 @@ export function createWeiboSimulator(options: SimulatorOptions = {}): WeiboSimul
     if (status >= 500) request.log.error(error);
     if (path.startsWith('/__sim/')) return reply.code(status).send({ error: error.message });
     // Body parse problems and the like, in Weibo's API error shape (10008: parameter error).
-    const body = status >= 500 ? apiError(500, 10001, path).body : JSON.stringify({ error: error.message, error_code: 10008, request: path });
+    const body =
+      status >= 500 ? apiError(500, 10001, path).body : JSON.stringify({ error: error.message, error_code: 10008, request: path });
     return sendSimResponse(reply, { status, contentType: isTokenPath(path) ? TOKEN_TYPE : JSON_TYPE, body });
   });
 

@@ -21,10 +21,7 @@ export type RequestCounters = {
   revokeoauth2: number;
 };
 
-export type TokenLookup =
-  | { kind: 'ok'; record: TokenRecord }
-  | { kind: 'expired'; record: TokenRecord }
-  | { kind: 'invalid' };
+export type TokenLookup = { kind: 'ok'; record: TokenRecord } | { kind: 'expired'; record: TokenRecord } | { kind: 'invalid' };
 
 function cloneApp(app: SimApp): SimApp {
   return { ...app, redirectUris: [...app.redirectUris], testUids: [...app.testUids] };

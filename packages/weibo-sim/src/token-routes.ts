@@ -106,7 +106,12 @@ export function registerTokenRoutes(app: FastifyInstance, deps: EndpointDeps): v
   }
 
   app.post('/oauth2/get_token_info', (request, reply) =>
-    runEndpoint(deps, { counter: 'get_token_info', faultEndpoint: 'get_token_info', handler: (req) => tokenInfo(deps, req) }, request, reply),
+    runEndpoint(
+      deps,
+      { counter: 'get_token_info', faultEndpoint: 'get_token_info', handler: (req) => tokenInfo(deps, req) },
+      request,
+      reply,
+    ),
   );
 
   const revokeHandler = (request: FastifyRequest, reply: Parameters<typeof sendSimResponse>[0]) =>

@@ -26,7 +26,7 @@ export type OAuthErrorName = keyof typeof OAUTH_ERRORS;
 export const API_ERRORS = {
   10001: 'system error!',
   10016: 'miss required parameter (uid or screen_name), see doc for more info.',
-  10017: 'parameter (uid)\'s value invalid, see doc for more info.',
+  10017: "parameter (uid)'s value invalid, see doc for more info.",
   10020: 'Request Api not found!',
   10021: 'HTTP METHOD is not suported for this request!',
   20003: 'User does not exists!',

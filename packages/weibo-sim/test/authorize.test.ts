@@ -7,8 +7,7 @@ let base: string;
 beforeAll(async () => ({ sim, base } = await startSim()));
 afterAll(() => sim.close());
 
-const DENIAL =
-  'error_uri=%2Foauth2%2Fauthorize&error=access_denied&error_description=user%20denied%20your%20request.&error_code=21330';
+const DENIAL = 'error_uri=%2Foauth2%2Fauthorize&error=access_denied&error_description=user%20denied%20your%20request.&error_code=21330';
 
 function decision(form: Record<string, string>) {
   return postForm(`${base}/oauth2/authorize/decision`, { client_id: CLIENT_ID, redirect_uri: REDIRECT, ...form });

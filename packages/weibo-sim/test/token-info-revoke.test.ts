@@ -129,7 +129,9 @@ describe('revokeoauth2', () => {
     await control(base, 'PATCH', `apps/${CLIENT_ID}`, { cancelCallbackUrl: dead.url });
     try {
       await get(`${base}/oauth2/revokeoauth2?access_token=${await login(base)}`);
-      await expect.poll(async () => (await control(base, 'GET', 'stats')).json.cancelCallbacks.failed, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+      await expect
+        .poll(async () => (await control(base, 'GET', 'stats')).json.cancelCallbacks.failed, { timeout: 5000 })
+        .toBeGreaterThanOrEqual(1);
       expect((await exchange(base, await approveCode(base))).status).toBe(200);
     } finally {
       await control(base, 'PATCH', `apps/${CLIENT_ID}`, { cancelCallbackUrl: null });

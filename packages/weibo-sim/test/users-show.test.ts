@@ -47,7 +47,8 @@ describe('users/show success', () => {
     expect(u.status).toBeTypeOf('object');
     expect(u).toHaveProperty('ptype');
     expect(u).toHaveProperty('mbrank');
-    for (const key of ['profile_image_url', 'avatar_large', 'avatar_hd']) expect(u[key]).toMatch(new RegExp(`^${base}/avatars/${UID}\\.svg`));
+    for (const key of ['profile_image_url', 'avatar_large', 'avatar_hd'])
+      expect(u[key]).toMatch(new RegExp(`^${base}/avatars/${UID}\\.svg`));
   });
 
   it('accepts the Authorization: OAuth2 header', async () => {
@@ -60,7 +61,8 @@ describe('users/show success', () => {
     const res = await show(`uid=${OTHER_UID}&access_token=${token}`);
     expect(res.status).toBe(200);
     expect(res.json.idstr).toBe(OTHER_UID);
-    for (const key of ['description', 'followers_count', 'friends_count', 'statuses_count', 'status']) expect(res.json).not.toHaveProperty(key);
+    for (const key of ['description', 'followers_count', 'friends_count', 'statuses_count', 'status'])
+      expect(res.json).not.toHaveProperty(key);
   });
 
   it('finds a user by screen_name and returns the HTML-like name verbatim (JSON, not HTML)', async () => {
@@ -139,7 +141,11 @@ describe('users/show errors', () => {
     const outsider = await tokenFor(OTHER_UID);
     const res = await show(`uid=${OTHER_UID}&access_token=${outsider}`);
     expect(res.status).toBe(403);
-    expect(res.json).toEqual({ error: 'applications over the unaudited use restrictions!', error_code: 21321, request: '/2/users/show.json' });
+    expect(res.json).toEqual({
+      error: 'applications over the unaudited use restrictions!',
+      error_code: 21321,
+      request: '/2/users/show.json',
+    });
   });
 
   it('any other /2/ path → 400 10020', async () => {

@@ -109,7 +109,8 @@ function withQueryTimeout(pool: Pool): MysqlPool {
     return wrapped;
   };
   return {
-    getConnection: (callback) => pool.getConnection((error, connection) => callback(error, error ? (connection as never) : wrap(connection))),
+    getConnection: (callback) =>
+      pool.getConnection((error, connection) => callback(error, error ? (connection as never) : wrap(connection))),
     end: (callback) => pool.end(callback),
   };
 }

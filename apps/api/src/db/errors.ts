@@ -66,5 +66,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!e) return false;
   if (e.code && CONNECTION_ERRORS.has(e.code)) return true;
   if (e.fatal === true) return true;
-  return e.errno === 2002 || e.errno === 2003 || e.errno === 2013 || /connect ETIMEDOUT|Connection lost|Pool is closed/i.test(e.message ?? '');
+  return (
+    e.errno === 2002 || e.errno === 2003 || e.errno === 2013 || /connect ETIMEDOUT|Connection lost|Pool is closed/i.test(e.message ?? '')
+  );
 }

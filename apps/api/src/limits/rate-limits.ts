@@ -6,12 +6,7 @@
  * what that means). Over a limit the call is refused at once with TOO_MANY_ATTEMPTS and a wait.
  */
 import { AppError } from '../errors.ts';
-import {
-  REGISTRATIONS_PER_ADDRESS,
-  REGISTRATIONS_TOTAL,
-  WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS,
-  WEIBO_CALLS_PER_ADDRESS,
-} from './bounds.ts';
+import { REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_TOTAL, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WEIBO_CALLS_PER_ADDRESS } from './bounds.ts';
 import { WindowCounter } from './window-counter.ts';
 
 const TOTAL = 'all';
@@ -82,7 +77,8 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
   };
 }
 
-const refusal = (waitMs: number) => new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), limit: 'rate' });
+const refusal = (waitMs: number) =>
+  new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), limit: 'rate' });
 
 /** Throws TOO_MANY_ATTEMPTS, with the wait, when the key's points are all spent. */
 function refuseIfSpent(counter: WindowCounter, key: string): void {

@@ -14,8 +14,7 @@ const loadUndici = (): Promise<Undici> => (undici ??= import('undici'));
 const MAX_BODY_BYTES = 256 * 1024;
 
 export type CallResult =
-  | { ok: true; status: number; json: unknown }
-  | { ok: false; failure: 'timeout' | 'network' | 'too_large' | 'not_json'; status?: number };
+  { ok: true; status: number; json: unknown } | { ok: false; failure: 'timeout' | 'network' | 'too_large' | 'not_json'; status?: number };
 
 export interface ProviderHttp {
   call(url: string, init: { method: 'GET' | 'POST'; form?: Record<string, string>; headers?: Record<string, string> }): Promise<CallResult>;
@@ -35,7 +34,13 @@ export function createProviderHttp(timeoutMs: number): ProviderHttp {
       try {
         const { Agent } = await loadUndici();
         if (closed) throw new Error('closed');
-        agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+        agent ??= new Agent({
+          keepAliveTimeout: 30_000,
+          connections: 128,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          connectTimeout: timeoutMs,
+        });
         const response = await agent.request({
           ...splitUrl(url),
           method: init.method,

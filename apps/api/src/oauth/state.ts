@@ -50,11 +50,17 @@ export async function issueState(db: DbHandle, request: StateRequest): Promise<s
     outstanding(db, 'browser_hash', browserHash, request.now),
     outstanding(db, 'address_key', request.addressKey, request.now),
   ]);
-  const over = [byBrowser.count > OUTSTANDING_STATES_PER_BROWSER ? byBrowser : null, byAddress.count > OUTSTANDING_STATES_PER_ADDRESS ? byAddress : null].filter((o) => o !== null);
+  const over = [
+    byBrowser.count > OUTSTANDING_STATES_PER_BROWSER ? byBrowser : null,
+    byAddress.count > OUTSTANDING_STATES_PER_ADDRESS ? byAddress : null,
+  ].filter((o) => o !== null);
   if (over.length === 0) return state;
   await deleteState(db, id);
   const oldestExpiry = Math.min(...over.map((o) => o.oldestExpiry));
-  throw new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: Math.max(1, Math.ceil((oldestExpiry - request.now) / 1000)), limit: 'rate' });
+  throw new AppError('TOO_MANY_ATTEMPTS', {
+    retryAfterSeconds: Math.max(1, Math.ceil((oldestExpiry - request.now) / 1000)),
+    limit: 'rate',
+  });
 }
 
 async function outstanding(db: DbHandle, column: 'browser_hash' | 'address_key', value: string, now: number) {
@@ -75,7 +81,6 @@ export interface StateCheck {
   userId: number | null;
   now: number;
 }
-
 
 /** Accepts a state once, returning where to go afterwards; anything amiss is STATE_INVALID. A
  * state shown without its browser's cookie is not spent, so a stranger cannot burn it. */

@@ -31,10 +31,7 @@ const CODE_REFUSED = new Set([21323, 21325, 21327]);
 const TOKEN_DEAD = new Set([21314, 21315, 21316, 21317, 21319, 21325, 21327, 21332]);
 
 /** §9 P2, P6: ids are strings of digits, sometimes sent as numbers; normalise to strings. */
-const weiboId = z.union([
-  z.string().regex(/^\d{1,20}$/),
-  z.number().int().nonnegative().refine(Number.isSafeInteger).transform(String),
-]);
+const weiboId = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().refine(Number.isSafeInteger).transform(String)]);
 const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().positive());
 
 /** §2: access_token string, uid string, expires_in number; unknown fields (isRealName…) ignored. */
@@ -49,7 +46,15 @@ const profileAnswer = z.object({
   profile_image_url: z.unknown().optional(),
 });
 const errorAnswer = z.object({ error_code: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]) });
-const tokenInfoAnswer = z.object({ expire_in: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]) });
+const tokenInfoAnswer = z.object({
+  expire_in: z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ]),
+});
 
 /** Checked before zod is asked: a failed safeParse builds its issues, which on every good answer
  * (two per login) cost more than the rest of parsing it. */
@@ -148,7 +153,8 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
 
     async revoke(accessToken) {
       const result = await http.call(endpoint('/oauth2/revokeoauth2'), { method: 'POST', form: { access_token: accessToken } });
-      if (!result.ok || result.status >= 300) log.warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
+      if (!result.ok || result.status >= 300)
+        log.warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
     },
 
     isOwnApp: (source) => source === config.clientId,

@@ -32,7 +32,11 @@ const METHOD_OF_TYPE = { query: 'GET', mutation: 'POST' } as const;
 const NO_INPUT = Symbol('no input');
 
 /** Registers the router at `${prefix}/:path` (inside its own plugin scope, as tRPC's plugin does). */
-export async function registerTrpc<TRouter extends AnyRouter, TContext>(app: FastifyInstance, prefix: string, options: TrpcRouteOptions<TRouter, TContext>): Promise<void> {
+export async function registerTrpc<TRouter extends AnyRouter, TContext>(
+  app: FastifyInstance,
+  prefix: string,
+  options: TrpcRouteOptions<TRouter, TContext>,
+): Promise<void> {
   await app.register(
     async (scope) => {
       // As tRPC's plugin, tRPC reads JSON bodies itself, as text (within Fastify's body limit). Unlike
@@ -59,7 +63,13 @@ async function answerPlainCall<TRouter extends AnyRouter, TContext>(
   options: TrpcRouteOptions<TRouter, TContext>,
 ): Promise<boolean> {
   // A raw '#' (never sent by browsers) starts a fragment for tRPC's URL parsing: leave it to tRPC.
-  if (!PLAIN_PATH.test(path) || req.url.includes('#') || req.headers['trpc-accept'] !== undefined || req.headers.accept?.includes('application/jsonl')) return false;
+  if (
+    !PLAIN_PATH.test(path) ||
+    req.url.includes('#') ||
+    req.headers['trpc-accept'] !== undefined ||
+    req.headers.accept?.includes('application/jsonl')
+  )
+    return false;
   const procedure = options.router._def.procedures[path] as AnyProcedure | undefined;
   const type = procedure?._def.type;
   if (!procedure || (type !== 'query' && type !== 'mutation') || req.method !== METHOD_OF_TYPE[type]) return false;
@@ -98,12 +108,24 @@ const asIs = (payload: unknown) => payload as string;
 const CODE_OF_STATUS: Record<number, TRPCError['code']> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 400: 'BAD_REQUEST' };
 
 /** Answers a request Fastify refused under /trpc in tRPC's error shape; false for other errors. */
-export function answerRefusedBody<TRouter extends AnyRouter>(router: TRouter, req: FastifyRequest, res: FastifyReply, error: { statusCode?: number; message: string }): boolean {
+export function answerRefusedBody<TRouter extends AnyRouter>(
+  router: TRouter,
+  req: FastifyRequest,
+  res: FastifyReply,
+  error: { statusCode?: number; message: string },
+): boolean {
   const code = error.statusCode === undefined ? undefined : CODE_OF_STATUS[error.statusCode];
   if (!code) return false;
   const config = router._def._config;
   const path = req.url.slice(req.url.indexOf('/', 1) + 1).split('?')[0]!;
-  const shape = getErrorShape({ config, ctx: undefined, error: new TRPCError({ code, message: error.message }), input: undefined, path, type: 'unknown' });
+  const shape = getErrorShape({
+    config,
+    ctx: undefined,
+    error: new TRPCError({ code, message: error.message }),
+    input: undefined,
+    path,
+    type: 'unknown',
+  });
   res
     .code(error.statusCode!)
     .header('content-type', 'application/json')

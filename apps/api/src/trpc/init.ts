@@ -30,7 +30,10 @@ const t = initTRPC.context<Context>().create({
     delete (data as { stack?: string }).stack;
     let message = shape.message;
     if (error.cause instanceof ZodError) {
-      data.issues = error.cause.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message }));
+      data.issues = error.cause.issues.map((issue) => ({
+        path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        message: issue.message,
+      }));
       message = defaultMessage('INVALID_INPUT');
     } else if (error instanceof AppError) {
       if (error.details.retryAfterSeconds !== undefined) data.retryAfterSeconds = error.details.retryAfterSeconds;

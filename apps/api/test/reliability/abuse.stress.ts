@@ -105,7 +105,6 @@ interface Sample {
   reason: string;
 }
 
-
 interface VictimFigures {
   n: number;
   successPct: number;
@@ -173,7 +172,14 @@ function cpuTimes(pids: { api: number; attacker: number; weibo: number }): CpuRe
   const [, ...cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
   const idle = cpu[3]! + cpu[4]!;
   const machine = (cpu.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / TICKS_PER_SECOND;
-  return { api: cpuOf(pids.api), attacker: cpuOf(pids.attacker), weibo: cpuOf(pids.weibo), victim: (usage.user + usage.system) / 1e6, machine, wall: performance.now() / 1000 };
+  return {
+    api: cpuOf(pids.api),
+    attacker: cpuOf(pids.attacker),
+    weibo: cpuOf(pids.weibo),
+    victim: (usage.user + usage.system) / 1e6,
+    machine,
+    wall: performance.now() / 1000,
+  };
 }
 
 /** The attacker's process, between phases waiting for its next pattern. */
@@ -187,7 +193,9 @@ class Attacker {
     // At niceness 19: in the field the attacker's CPU is its own machine's. Here it shares two
     // cores with the API, and at the same priority its bursts (eight 4 MB uploads at once) were
     // measured in the victim's p99 as much as the API's own work was.
-    const child = spawn('nice', ['-n', String(ATTACKER_NICENESS), process.execPath, ATTACKER_MAIN], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn('nice', ['-n', String(ATTACKER_NICENESS), process.execPath, ATTACKER_MAIN], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const attacker = new Attacker(child);
     await attacker.next();
     return attacker;
@@ -247,7 +255,13 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
   const people: { uid: string; browser: Browser }[] = [];
 
   const control = async <T>(route: string, body?: unknown, method = 'POST') =>
-    (await (await fetch(`${sim.url}/__sim${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+    (await (
+      await fetch(`${sim.url}/__sim${route}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json()) as T;
   const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
   const simCalls = async () => {
     const stats = await control<SimStats>('/stats', undefined, 'GET');
@@ -297,7 +311,9 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
       const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
       const first = await browser.call<{ status: string; ticket: string }>('weibo.login', { code: await mint(uid), state });
       expect(first.data.status).toBe('bind_required');
-      expect((await browser.call('weibo.register', { ticket: first.data.ticket, account: `wvictim_${i}_${tag()}`, password })).reason).toBe('ok');
+      expect((await browser.call('weibo.register', { ticket: first.data.ticket, account: `wvictim_${i}_${tag()}`, password })).reason).toBe(
+        'ok',
+      );
       people.push({ uid, browser });
     }
   });
@@ -311,14 +327,25 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     expect(exit).toEqual({ code: 0, signal: null });
     // No unexpected error (a 500's log line) in the API's own output either.
-    expect(api.output().split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect(
+      api
+        .output()
+        .split('\n')
+        .filter((line) => /"level":(50|60)/.test(line)),
+    ).toEqual([]);
   });
 
   async function passwordSignIn(): Promise<Sample> {
     const started = performance.now();
     try {
       const result = await passwordBrowser.call('auth.login', { account: victimAccount, password });
-      return { at: started, ms: performance.now() - started, ok: result.status === 200 && result.reason === 'ok', status: result.status, reason: result.reason };
+      return {
+        at: started,
+        ms: performance.now() - started,
+        ok: result.status === 200 && result.reason === 'ok',
+        status: result.status,
+        reason: result.reason,
+      };
     } catch (error) {
       return { at: started, ms: performance.now() - started, ok: false, status: 0, reason: (error as Error).message };
     }
@@ -330,9 +357,22 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     const started = performance.now();
     try {
       const authorize = await person.browser.call<{ state: string }>('weibo.authorizeUrl');
-      if (authorize.status !== 200) return { at: started, ms: performance.now() - started, ok: false, status: authorize.status, reason: `authorizeUrl ${authorize.reason}` };
+      if (authorize.status !== 200)
+        return {
+          at: started,
+          ms: performance.now() - started,
+          ok: false,
+          status: authorize.status,
+          reason: `authorizeUrl ${authorize.reason}`,
+        };
       const result = await person.browser.call<{ status: string }>('weibo.login', { code, state: authorize.data.state });
-      return { at: started, ms: performance.now() - started, ok: result.status === 200 && result.data?.status === 'signed_in', status: result.status, reason: result.reason };
+      return {
+        at: started,
+        ms: performance.now() - started,
+        ok: result.status === 200 && result.data?.status === 'signed_in',
+        status: result.status,
+        reason: result.reason,
+      };
     } catch (error) {
       return { at: started, ms: performance.now() - started, ok: false, status: 0, reason: (error as Error).message };
     }
@@ -386,7 +426,10 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
         p99: round(p99),
         quietP99: round(Number.isNaN(quietP99) ? p99 : quietP99),
         boundP99: round(bound),
-        slowest: [...list].sort((a, b) => b.ms - a.ms).slice(0, 5).map((s) => ({ ms: round(s.ms), at: Math.round(s.at) })),
+        slowest: [...list]
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 5)
+          .map((s) => ({ ms: round(s.ms), at: Math.round(s.at) })),
         failures: [...new Set(list.filter((s) => !s.ok).map((s) => `${s.status} ${s.reason}`))],
       };
     };
@@ -430,9 +473,19 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
   function check(result: PhaseFigures, p99 = true): void {
     for (const kind of ['password', 'weibo'] as const) {
       const figures = result[kind];
-      expect.soft(figures.successPct, `${result.phase}: ${kind} success % (failures: ${figures.failures.join('; ')})`).toBeGreaterThanOrEqual(SUCCESS_MIN * 100);
-      if (p99) expect.soft(figures.p99, `${result.phase} (measurement ${result.measurement}): ${kind} p99 ms (quiet ${figures.quietP99})`).toBeLessThanOrEqual(figures.boundP99);
-      expect.soft(figures.failures.filter((f) => Number(f.split(' ')[0]) >= 500), `${result.phase}: ${kind} 5xx`).toEqual([]);
+      expect
+        .soft(figures.successPct, `${result.phase}: ${kind} success % (failures: ${figures.failures.join('; ')})`)
+        .toBeGreaterThanOrEqual(SUCCESS_MIN * 100);
+      if (p99)
+        expect
+          .soft(figures.p99, `${result.phase} (measurement ${result.measurement}): ${kind} p99 ms (quiet ${figures.quietP99})`)
+          .toBeLessThanOrEqual(figures.boundP99);
+      expect
+        .soft(
+          figures.failures.filter((f) => Number(f.split(' ')[0]) >= 500),
+          `${result.phase}: ${kind} 5xx`,
+        )
+        .toEqual([]);
     }
     expect.soft(result.attacker.failures, `${result.phase}: attacker answers of 500+ or hangs`).toEqual([]);
     expect.soft(result.attacker.unexpected, `${result.phase}: attacker answers of another status than expected`).toEqual([]);
@@ -448,20 +501,25 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     check(result);
   });
 
-  it.each(PATTERNS.map((p) => [p.name, p] as const))('%s: the victim keeps ≥ 99 % and its p99, no 5xx, RSS and Weibo calls bounded', async (_name, pattern) => {
-    expect(Number.isNaN(quiet.password)).toBe(false);
-    for (let measurement = 1; measurement <= P99_MEASUREMENTS; measurement++) {
-      const result = await phase(pattern, measurement);
-      const last = measurement === P99_MEASUREMENTS || !p99OverBound(result);
-      check(result, last);
-      // Each pattern met its bound, not an open door: something of the attacker's was refused.
-      if (pattern.name.startsWith('register')) {
-        const created = result.attacker.statuses['call 200'] ?? 0;
-        expect.soft(created, `${pattern.name}: accounts the attacker created`).toBeLessThanOrEqual(REGISTRATIONS_PER_ADDRESS.points * Number(pattern.name.slice(-1)));
+  it.each(PATTERNS.map((p) => [p.name, p] as const))(
+    '%s: the victim keeps ≥ 99 % and its p99, no 5xx, RSS and Weibo calls bounded',
+    async (_name, pattern) => {
+      expect(Number.isNaN(quiet.password)).toBe(false);
+      for (let measurement = 1; measurement <= P99_MEASUREMENTS; measurement++) {
+        const result = await phase(pattern, measurement);
+        const last = measurement === P99_MEASUREMENTS || !p99OverBound(result);
+        check(result, last);
+        // Each pattern met its bound, not an open door: something of the attacker's was refused.
+        if (pattern.name.startsWith('register')) {
+          const created = result.attacker.statuses['call 200'] ?? 0;
+          expect
+            .soft(created, `${pattern.name}: accounts the attacker created`)
+            .toBeLessThanOrEqual(REGISTRATIONS_PER_ADDRESS.points * Number(pattern.name.slice(-1)));
+        }
+        if (last) break;
       }
-      if (last) break;
-    }
-  });
+    },
+  );
 });
 
 afterAll(() => {
@@ -489,12 +547,35 @@ afterAll(() => {
       statuses,
     ].join(' ');
   };
-  const header = ['db'.padEnd(6), 'phase'.padEnd(11), 'time'.padStart(6), 'pw ok'.padStart(6), 'pw q99'.padStart(6), 'pw p99'.padStart(6), 'pw on'.padStart(6), 'wb ok'.padStart(6), 'wb q99'.padStart(6), 'wb p99'.padStart(6), 'wb on'.padStart(6), 'RSS max/pk'.padStart(11), 'cpu api/atk/wb/vic/oth'.padStart(18), 'weibo ph'.padStart(9), 'weibo run'.padStart(10), 'atk n'.padStart(5), 'attacker statuses'].join(' ');
-  console.log(`abuse under load (ms; p99 after the attack's first ${ONSET_MS} ms, 'on' the slowest in them; RSS MB sampled max / VmHWM; cpu % of one core: API, attacker, simulator, victim (this process), everything else on the machine; weibo = simulator calls / allowed, run = calls / budget ${WEIBO_BUDGET_PER_MINUTE}/min)\n${header}\n${figures.map(line).join('\n')}`);
+  const header = [
+    'db'.padEnd(6),
+    'phase'.padEnd(11),
+    'time'.padStart(6),
+    'pw ok'.padStart(6),
+    'pw q99'.padStart(6),
+    'pw p99'.padStart(6),
+    'pw on'.padStart(6),
+    'wb ok'.padStart(6),
+    'wb q99'.padStart(6),
+    'wb p99'.padStart(6),
+    'wb on'.padStart(6),
+    'RSS max/pk'.padStart(11),
+    'cpu api/atk/wb/vic/oth'.padStart(18),
+    'weibo ph'.padStart(9),
+    'weibo run'.padStart(10),
+    'atk n'.padStart(5),
+    'attacker statuses',
+  ].join(' ');
+  console.log(
+    `abuse under load (ms; p99 after the attack's first ${ONSET_MS} ms, 'on' the slowest in them; RSS MB sampled max / VmHWM; cpu % of one core: API, attacker, simulator, victim (this process), everything else on the machine; weibo = simulator calls / allowed, run = calls / budget ${WEIBO_BUDGET_PER_MINUTE}/min)\n${header}\n${figures.map(line).join('\n')}`,
+  );
   // A folder of its own: the test reports of TEST_REPORT_DIR are what CI adds up.
   const dir = path.join(process.env.TEST_REPORT_DIR || os.tmpdir(), 'figures');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'abuse.json');
-  fs.writeFileSync(file, `${JSON.stringify({ weiboBudgetPerMinute: WEIBO_BUDGET_PER_MINUTE, p99Factor: P99_FACTOR, p99FloorMs: P99_FLOOR_MS, p99Measurements: P99_MEASUREMENTS, rssLimitMb: RSS_LIMIT_MB, phases: figures }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ weiboBudgetPerMinute: WEIBO_BUDGET_PER_MINUTE, p99Factor: P99_FACTOR, p99FloorMs: P99_FLOOR_MS, p99Measurements: P99_MEASUREMENTS, rssLimitMb: RSS_LIMIT_MB, phases: figures }, null, 2)}\n`,
+  );
   console.log(`abuse figures written to ${file}`);
 });

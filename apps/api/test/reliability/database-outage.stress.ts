@@ -33,7 +33,9 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
     sim = await startSimulator();
     db = await createOwnMariadb();
     await db.createDatabase('outage');
-    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: db.url('outage'), BCRYPT_COST: '10', LOG_LEVEL: 'warn', TRUST_PROXY: '127.0.0.1' }));
+    api = await spawnApi(
+      apiEnv(sim.url, { DATABASE_URL: db.url('outage'), BCRYPT_COST: '10', LOG_LEVEL: 'warn', TRUST_PROXY: '127.0.0.1' }),
+    );
     seeded = `seed_${Date.now().toString(36)}`;
     expect((await request(api.url, '/trpc/auth.register', { account: seeded, password: PASSWORD })).status).toBe(200);
   }, 120_000);
@@ -65,51 +67,71 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
     return acknowledged.length;
   }
 
-  it.each(['SIGKILL', 'SIGTERM', 'SIGSTOP'] as const)('%s to the database mid-run: clear 503s, no hang, recovery by itself, nothing acknowledged lost', async (signal) => {
-    const load = traffic(signal.toLowerCase());
-    await sleep(1500);
-    const downAt = performance.now();
-    if (signal === 'SIGSTOP') db.freeze();
-    else await db.stop(signal);
-    const detectedMs = await waitFor(async () => (await health()) === 503, ANSWER_BOUND_MS, 'health reports the database down');
-    // Longer than any bound below: a request that waits for the server instead of answering fails.
-    await sleep(ANSWER_BOUND_MS + 2000);
-    const upAt = performance.now();
-    if (signal === 'SIGSTOP') db.thaw();
-    else await db.start();
-    let last = '';
-    const recoveredMs = await waitFor(
-      async () => {
-        const [status, login] = [await health(), await request(api.url, '/trpc/auth.login', { account: seeded, password: PASSWORD })];
-        last = `health ${status}, login ${login.status} ${login.reason}`;
-        return status === 200 && login.status === 200;
-      },
-      RECOVERY_BOUND_MS,
-      'the API recovers',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message} (last: ${last})\n${api.output().slice(-3000)}`);
-    });
-    await sleep(1500);
-    await load.stop();
+  it.each(['SIGKILL', 'SIGTERM', 'SIGSTOP'] as const)(
+    '%s to the database mid-run: clear 503s, no hang, recovery by itself, nothing acknowledged lost',
+    async (signal) => {
+      const load = traffic(signal.toLowerCase());
+      await sleep(1500);
+      const downAt = performance.now();
+      if (signal === 'SIGSTOP') db.freeze();
+      else await db.stop(signal);
+      const detectedMs = await waitFor(async () => (await health()) === 503, ANSWER_BOUND_MS, 'health reports the database down');
+      // Longer than any bound below: a request that waits for the server instead of answering fails.
+      await sleep(ANSWER_BOUND_MS + 2000);
+      const upAt = performance.now();
+      if (signal === 'SIGSTOP') db.thaw();
+      else await db.start();
+      let last = '';
+      const recoveredMs = await waitFor(
+        async () => {
+          const [status, login] = [await health(), await request(api.url, '/trpc/auth.login', { account: seeded, password: PASSWORD })];
+          last = `health ${status}, login ${login.status} ${login.reason}`;
+          return status === 200 && login.status === 200;
+        },
+        RECOVERY_BOUND_MS,
+        'the API recovers',
+      ).catch((error: Error) => {
+        throw new Error(`${error.message} (last: ${last})\n${api.output().slice(-3000)}`);
+      });
+      await sleep(1500);
+      await load.stop();
 
-    const { outcomes } = load;
-    const during = outcomes.filter((o) => o.startedAt > downAt + 200 && o.endedAt < upAt);
-    const after = outcomes.filter((o) => o.startedAt > upAt + recoveredMs + 500);
-    const slowest = Math.max(...outcomes.map((o) => o.endedAt - o.startedAt));
-    const summary = { signal, requests: outcomes.length, during: during.length, detectedMs: Math.round(detectedMs), recoveredMs: Math.round(recoveredMs), slowestMs: Math.round(slowest) };
-    console.log(`database outage ${JSON.stringify(summary)}`);
+      const { outcomes } = load;
+      const during = outcomes.filter((o) => o.startedAt > downAt + 200 && o.endedAt < upAt);
+      const after = outcomes.filter((o) => o.startedAt > upAt + recoveredMs + 500);
+      const slowest = Math.max(...outcomes.map((o) => o.endedAt - o.startedAt));
+      const summary = {
+        signal,
+        requests: outcomes.length,
+        during: during.length,
+        detectedMs: Math.round(detectedMs),
+        recoveredMs: Math.round(recoveredMs),
+        slowestMs: Math.round(slowest),
+      };
+      console.log(`database outage ${JSON.stringify(summary)}`);
 
-    // Nothing was ever a 500, a non-answer or a hang.
-    const unexpected = () => api.output().split('\n').filter((line) => line.includes('unexpected error')).join('\n').slice(0, 4000);
-    expect(outcomes.filter((o) => o.status >= 500 && o.status !== 503).map((o) => o.reason), unexpected()).toEqual([]);
-    expect(outcomes.filter((o) => o.status <= 0).map((o) => o.reason)).toEqual([]);
-    expect(slowest).toBeLessThan(ANSWER_BOUND_MS);
-    // While it was down, every answer was the clear one.
-    expect(during.length).toBeGreaterThan(5);
-    expect(new Set(during.map((o) => `${o.status} ${o.reason}`))).toEqual(new Set(['503 SERVICE_UNAVAILABLE']));
-    // After it came back, the same clients are served again.
-    expect(after.length).toBeGreaterThan(3);
-    expect(after.filter((o) => o.status !== 200).map((o) => o.reason)).toEqual([]);
-    expect(await acknowledgedAreKept(outcomes)).toBeGreaterThan(3);
-  }, 120_000);
+      // Nothing was ever a 500, a non-answer or a hang.
+      const unexpected = () =>
+        api
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('unexpected error'))
+          .join('\n')
+          .slice(0, 4000);
+      expect(
+        outcomes.filter((o) => o.status >= 500 && o.status !== 503).map((o) => o.reason),
+        unexpected(),
+      ).toEqual([]);
+      expect(outcomes.filter((o) => o.status <= 0).map((o) => o.reason)).toEqual([]);
+      expect(slowest).toBeLessThan(ANSWER_BOUND_MS);
+      // While it was down, every answer was the clear one.
+      expect(during.length).toBeGreaterThan(5);
+      expect(new Set(during.map((o) => `${o.status} ${o.reason}`))).toEqual(new Set(['503 SERVICE_UNAVAILABLE']));
+      // After it came back, the same clients are served again.
+      expect(after.length).toBeGreaterThan(3);
+      expect(after.filter((o) => o.status !== 200).map((o) => o.reason)).toEqual([]);
+      expect(await acknowledgedAreKept(outcomes)).toBeGreaterThan(3);
+    },
+    120_000,
+  );
 });

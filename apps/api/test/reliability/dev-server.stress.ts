@@ -74,8 +74,11 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   body: JSON.stringify(body),
 });
 /** A tRPC mutation through vite's proxy. */
-const mutate = (procedure: string, input: unknown, { headers, what = procedure }: { headers?: Record<string, string>; what?: string } = {}) =>
-  call(`${WEB}/trpc/${procedure}`, json(input, headers), what);
+const mutate = (
+  procedure: string,
+  input: unknown,
+  { headers, what = procedure }: { headers?: Record<string, string>; what?: string } = {},
+) => call(`${WEB}/trpc/${procedure}`, json(input, headers), what);
 const simControl = async (route: string, body: unknown) => {
   const answer = await call(`${SIM}/__sim${route}`, json(body), `simulator ${route}`);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -83,7 +86,11 @@ const simControl = async (route: string, body: unknown) => {
 };
 
 /** What a tRPC answer says, in one value: HTTP status, `result.data.status`, `error.data.reason`. */
-const outcome = (answer: Answer) => ({ http: answer.status, status: answer.body?.result?.data?.status, reason: answer.body?.error?.data?.reason });
+const outcome = (answer: Answer) => ({
+  http: answer.status,
+  status: answer.body?.result?.data?.status,
+  reason: answer.body?.error?.data?.reason,
+});
 function expectSignedIn(answer: Answer, account: string): string {
   const got = { ...outcome(answer), account: answer.body?.result?.data?.user?.account };
   expect(got, JSON.stringify(answer.body)).toEqual({ http: 200, status: 'signed_in', reason: undefined, account });
@@ -110,7 +117,11 @@ function procStat(pid: number): { ppid: number; pgid: number; state: string } | 
     return null;
   }
 }
-const allPids = () => fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+const allPids = () =>
+  fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 /** Process groups of `root` and its descendants. */
 function groupsBelow(root: number): Set<number> {
   const children = new Map<number, number[]>();
@@ -122,7 +133,7 @@ function groupsBelow(root: number): Set<number> {
     children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
   }
   const found = new Set<number>();
-  for (const todo = [root]; todo.length; ) {
+  for (const todo = [root]; todo.length;) {
     const pid = todo.pop()!;
     if (groups.has(pid)) found.add(groups.get(pid)!);
     todo.push(...(children.get(pid) ?? []));
@@ -155,12 +166,19 @@ describe('pnpm dev, through the web dev server', () => {
 
   beforeAll(async () => {
     const taken = await portsTaken();
-    if (taken.length) throw new Error(`port ${taken.join(', ')} already in use on 127.0.0.1: stop what listens there (another pnpm dev?) before this test`);
+    if (taken.length)
+      throw new Error(`port ${taken.join(', ')} already in use on 127.0.0.1: stop what listens there (another pnpm dev?) before this test`);
 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-dev-server-'));
     // Only what a newcomer's shell has, plus a database of our own instead of .data/dev.sqlite.
     // DATABASE_URL reaches the API task because turbo.json lists it in globalPassThroughEnv.
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, TURBO_TELEMETRY_DISABLED: '1', CI: 'true', DATABASE_URL: `sqlite:${path.join(tmp, 'dev.sqlite')}` };
+    const env = {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME!,
+      TURBO_TELEMETRY_DISABLED: '1',
+      CI: 'true',
+      DATABASE_URL: `sqlite:${path.join(tmp, 'dev.sqlite')}`,
+    };
     child = spawn('pnpm', ['dev'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-200_000);
@@ -178,7 +196,8 @@ describe('pnpm dev, through the web dev server', () => {
       const health = await call(`${WEB}/api/healthz`).catch(() => null);
       const page = health?.status === 200 ? await call(`${WEB}/`).catch(() => null) : null;
       if (page?.status === 200 && String(page.body).includes('<div id="app">')) break;
-      if (Date.now() > deadline) throw new Error(`pnpm dev: ${WEB}/api/healthz and ${WEB}/ not both ready within ${READY_BOUND_MS / 1000} s:\n${outputTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`pnpm dev: ${WEB}/api/healthz and ${WEB}/ not both ready within ${READY_BOUND_MS / 1000} s:\n${outputTail()}`);
       await sleep(250);
     }
   });
@@ -251,7 +270,8 @@ describe('pnpm dev, through the web dev server', () => {
       mutate('auth.login', { account, password: PASSWORD }, { what: 'auth.login (right password, concurrent)' }),
       mutate('auth.login', { account, password: 'not-the-password' }, { what: 'auth.login (wrong password, concurrent)' }),
     ]);
-    const shown = (settled: PromiseSettledResult<Answer>) => (settled.status === 'fulfilled' ? outcome(settled.value) : (settled.reason as Error).message);
+    const shown = (settled: PromiseSettledResult<Answer>) =>
+      settled.status === 'fulfilled' ? outcome(settled.value) : (settled.reason as Error).message;
     const bodies = [right, wrong].map((settled) => (settled.status === 'fulfilled' ? settled.value.body : null));
     // Each call gets its own answer: the right password signs in, the wrong one is refused.
     expect({ right: shown(right), wrong: shown(wrong) }, JSON.stringify(bodies)).toEqual({
@@ -277,10 +297,19 @@ describe('pnpm dev, through the web dev server', () => {
     const { codes } = await simControl('/codes', { uid, redirectUri: `${WEB}/weibo` });
 
     const login = await mutate('weibo.login', { code: codes[0], state }, { headers: { cookie: cookie! } });
-    expect({ ...outcome(login), uid: login.body?.result?.data?.profile?.uid }, JSON.stringify(login.body)).toEqual({ http: 200, status: 'bind_required', reason: undefined, uid });
+    expect({ ...outcome(login), uid: login.body?.result?.data?.profile?.uid }, JSON.stringify(login.body)).toEqual({
+      http: 200,
+      status: 'bind_required',
+      reason: undefined,
+      uid,
+    });
 
     const weiboAccount = accountName('weibo');
-    const register = await mutate('weibo.register', { ticket: login.body.result.data.ticket, account: weiboAccount, password: PASSWORD }, { headers: { cookie: cookie! } });
+    const register = await mutate(
+      'weibo.register',
+      { ticket: login.body.result.data.ticket, account: weiboAccount, password: PASSWORD },
+      { headers: { cookie: cookie! } },
+    );
     expectSignedIn(register, weiboAccount);
   });
 });

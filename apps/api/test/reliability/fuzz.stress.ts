@@ -15,7 +15,10 @@ import { startSimulator } from '../support/harness.ts';
 import { apiEnv, spawnApi } from '../security/support/api-process.ts';
 import { FuzzWorld, fuzz, PROCEDURES } from './support/fuzz.ts';
 
-const RUNS: Record<string, number> = { sqlite: Number(process.env.FUZZ_RUNS ?? 10_000), mysql: Number(process.env.FUZZ_RUNS_MYSQL ?? 4000) };
+const RUNS: Record<string, number> = {
+  sqlite: Number(process.env.FUZZ_RUNS ?? 10_000),
+  mysql: Number(process.env.FUZZ_RUNS_MYSQL ?? 4000),
+};
 const WARM_FRACTION = 0.2;
 /** Growth of the resident set allowed between "warmed up" and "done". */
 const RSS_GROWTH_BOUND_MB = 48;
@@ -60,7 +63,9 @@ describe.each(DIALECTS)('fuzzing the API process on %s', (dialect) => {
       const seconds = (performance.now() - started) / 1000;
       const statuses = Object.fromEntries([...world.statuses].sort(([a], [b]) => a - b));
       const reasons = Object.fromEntries([...world.reasons].sort(([, a], [, b]) => b - a));
-      console.log(`fuzz on ${dialect}: ${world.sent} requests in ${seconds.toFixed(0)} s; rss ${rss.map((mb) => mb.toFixed(1)).join(' → ')} MB\n  statuses ${JSON.stringify(statuses)}\n  reasons ${JSON.stringify(reasons)}\n  per procedure ${JSON.stringify(Object.fromEntries(world.perProcedure))}`);
+      console.log(
+        `fuzz on ${dialect}: ${world.sent} requests in ${seconds.toFixed(0)} s; rss ${rss.map((mb) => mb.toFixed(1)).join(' → ')} MB\n  statuses ${JSON.stringify(statuses)}\n  reasons ${JSON.stringify(reasons)}\n  per procedure ${JSON.stringify(Object.fromEntries(world.perProcedure))}`,
+      );
       expect(world.sent).toBeGreaterThanOrEqual(runs);
       for (const procedure of Object.keys(PROCEDURES)) expect(world.perProcedure.get(procedure) ?? 0, procedure).toBeGreaterThan(runs / 30);
       expect(api.child.exitCode, api.output().slice(-2000)).toBeNull();

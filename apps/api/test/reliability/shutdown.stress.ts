@@ -30,12 +30,25 @@ describe('SIGTERM under load', () => {
   });
 
   it('finishes what is in flight, refuses what comes after, and exits 0', async () => {
-    const api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${path.join(tmp, 'api.sqlite')}`, BCRYPT_COST: '10', LOG_LEVEL: 'info', WEIBO_TIMEOUT_MS: '5000' }));
+    const api = await spawnApi(
+      apiEnv(sim.url, {
+        DATABASE_URL: `sqlite:${path.join(tmp, 'api.sqlite')}`,
+        BCRYPT_COST: '10',
+        LOG_LEVEL: 'info',
+        WEIBO_TIMEOUT_MS: '5000',
+      }),
+    );
     const accounts = Array.from({ length: 6 }, (_, i) => `shutdown_${i}`);
-    for (const account of accounts) expect((await request(api.url, '/trpc/auth.register', { account, password: 'password-123' })).status).toBe(200);
+    for (const account of accounts)
+      expect((await request(api.url, '/trpc/auth.register', { account, password: 'password-123' })).status).toBe(200);
 
     // Weibo logins held up by a slow users/show: each is in flight for over a second.
-    const control = (route: string, body: unknown) => fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const control = (route: string, body: unknown) =>
+      fetch(`${sim.url}/__sim${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
     await control('/faults', { endpoint: 'users_show', mode: 'slow', delayMs: WEIBO_DELAY_MS });
     const weiboLogins: Promise<{ startedAt: number; endedAt: number; status: string }>[] = [];
     const startWeiboLogin = async () => {
@@ -48,7 +61,11 @@ describe('SIGTERM under load', () => {
       return { startedAt, endedAt: performance.now(), status: login.data?.status ?? login.reason };
     };
 
-    const load = startLoad(api.url, 6, (worker) => ({ op: 'login', path: '/trpc/auth.login', body: { account: accounts[worker], password: 'password-123' } }));
+    const load = startLoad(api.url, 6, (worker) => ({
+      op: 'login',
+      path: '/trpc/auth.login',
+      body: { account: accounts[worker], password: 'password-123' },
+    }));
     await sleep(1000);
     for (let i = 0; i < 4; i++) weiboLogins.push(startWeiboLogin());
     // The Weibo logins are now waiting on users/show.
@@ -65,7 +82,9 @@ describe('SIGTERM under load', () => {
     const inFlight = load.outcomes.filter((o) => o.startedAt < signalledAt && o.endedAt > signalledAt);
     const before = load.outcomes.filter((o) => o.startedAt < signalledAt);
     const after = load.outcomes.filter((o) => o.startedAt > signalledAt + 50);
-    console.log(`shutdown ${JSON.stringify({ exitedMs: Math.round(exitedMs), inFlightSignIns: inFlight.length, weiboLoginsInFlight: weibo.length, refusedAfter: after.length })}`);
+    console.log(
+      `shutdown ${JSON.stringify({ exitedMs: Math.round(exitedMs), inFlightSignIns: inFlight.length, weiboLoginsInFlight: weibo.length, refusedAfter: after.length })}`,
+    );
 
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(exitedMs).toBeLessThan(EXIT_BOUND_MS);
@@ -84,7 +103,12 @@ describe('SIGTERM under load', () => {
   // version), the login's connection is closed at 15 s, before Weibo answers.
   it('waits at SIGTERM for a Weibo login that waits on Weibo longer than REQUEST_TIMEOUT_MS (WEIBO_TIMEOUT_MS 20 s)', async () => {
     const api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${path.join(tmp, 'slow.sqlite')}`, WEIBO_TIMEOUT_MS: '20000' }));
-    const control = (route: string, body: unknown) => fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const control = (route: string, body: unknown) =>
+      fetch(`${sim.url}/__sim${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
     const browser = new Browser(api.url);
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
     const { uid } = (await control('/users', { screenName: 'slow' })) as { uid: string };

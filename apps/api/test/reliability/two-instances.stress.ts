@@ -23,7 +23,13 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
   let a: ApiProcess;
   let b: ApiProcess;
   // Behind a proxy on loopback: X-Forwarded-For gives each simulated client its own address.
-  const env = () => apiEnv(sim.url, { DATABASE_URL: db.config.kind === 'mysql' ? db.config.url : '', BCRYPT_COST: '10', LOG_LEVEL: 'warn', TRUST_PROXY: '127.0.0.1' });
+  const env = () =>
+    apiEnv(sim.url, {
+      DATABASE_URL: db.config.kind === 'mysql' ? db.config.url : '',
+      BCRYPT_COST: '10',
+      LOG_LEVEL: 'warn',
+      TRUST_PROXY: '127.0.0.1',
+    });
 
   beforeAll(async () => {
     sim = await startSimulator();
@@ -38,7 +44,14 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     for (const exit of exits) expect(exit).toEqual({ code: 0, signal: null });
   });
 
-  const control = async <T>(route: string, body: unknown) => (await (await fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as T;
+  const control = async <T>(route: string, body: unknown) =>
+    (await (
+      await fetch(`${sim.url}/__sim${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json()) as T;
   const newUid = async () => (await control<{ uid: string }>('/users', { screenName: '双实例' })).uid;
   const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
   let n = 0;
@@ -75,8 +88,10 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
 
   it('a connect state of one account, issued by one instance, is refused to another account at the other', async () => {
     const [x, y] = [name('conn_x'), name('conn_y')];
-    const tokenX = (await call<{ session: { token: string } }>(a.url, 'auth.register', { account: x, password: PASSWORD })).data.session.token;
-    const tokenY = (await call<{ session: { token: string } }>(b.url, 'auth.register', { account: y, password: PASSWORD })).data.session.token;
+    const tokenX = (await call<{ session: { token: string } }>(a.url, 'auth.register', { account: x, password: PASSWORD })).data.session
+      .token;
+    const tokenY = (await call<{ session: { token: string } }>(b.url, 'auth.register', { account: y, password: PASSWORD })).data.session
+      .token;
     const { browser, at } = browserOn(a);
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token: tokenX })).data;
     const uid = await newUid();
@@ -94,7 +109,8 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     expect((await call(a.url, 'auth.me', undefined, { token: first })).reason).toBe('UNAUTHENTICATED');
     expect((await call(a.url, 'auth.me', undefined, { token: second })).reason).toBe('ok');
     await call(a.url, 'auth.logout', { everywhere: true }, { token: second });
-    for (const api of [a, b]) for (const token of [second, third]) expect((await call(api.url, 'auth.me', undefined, { token })).reason).toBe('UNAUTHENTICATED');
+    for (const api of [a, b])
+      for (const token of [second, third]) expect((await call(api.url, 'auth.me', undefined, { token })).reason).toBe('UNAUTHENTICATED');
   });
 
   it("a pair lock made across both holds at both, and at a process started after one is stopped; the owner's browser signs in from elsewhere", async () => {
@@ -104,7 +120,9 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     // Five wrong passwords from one address, split across both processes.
     const ip = '203.0.113.77';
     for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) {
-      expect((await call(i % 2 ? a.url : b.url, 'auth.login', { account, password: 'wrong password' }, from(ip))).reason).toBe('BAD_CREDENTIALS');
+      expect((await call(i % 2 ? a.url : b.url, 'auth.login', { account, password: 'wrong password' }, from(ip))).reason).toBe(
+        'BAD_CREDENTIALS',
+      );
     }
     for (const api of [a, b]) {
       // Even the right password, even in the owner's own browser, from that address.
@@ -127,26 +145,40 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
 
   it('30 parallel binds of one uid and 30 registers of one name, split across both, settle once', async () => {
     const uid = await newUid();
-    const accounts = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
-      const account = name(`bind${i}`);
-      // Each from an address of its own: new accounts are rate-limited per address (10 per 10 minutes).
-      expect((await call(i % 2 ? a.url : b.url, 'auth.register', { account, password: PASSWORD }, from(`198.18.2.${i}`))).reason).toBe('ok');
-      return account;
-    }));
+    const accounts = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const account = name(`bind${i}`);
+        // Each from an address of its own: new accounts are rate-limited per address (10 per 10 minutes).
+        expect((await call(i % 2 ? a.url : b.url, 'auth.register', { account, password: PASSWORD }, from(`198.18.2.${i}`))).reason).toBe(
+          'ok',
+        );
+        return account;
+      }),
+    );
     // 30 people, each in a browser and at an address of their own (Weibo calls in flight are
     // bounded per address); each ticket is bound, in the browser it came back to, at the other process.
-    const tickets = await Promise.all(accounts.map(async (_, i) => {
-      const { browser, at } = browserOn(i % 2 ? a : b);
-      const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', undefined, from(`198.51.100.${i}`))).data;
-      const login = await browser.call<{ ticket: string }>('weibo.login', { code: await mint(uid), state }, from(`198.51.100.${i}`));
-      expect(login.reason).toBe('ok');
-      return { at, ticket: login.data.ticket };
-    }));
+    const tickets = await Promise.all(
+      accounts.map(async (_, i) => {
+        const { browser, at } = browserOn(i % 2 ? a : b);
+        const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', undefined, from(`198.51.100.${i}`))).data;
+        const login = await browser.call<{ ticket: string }>('weibo.login', { code: await mint(uid), state }, from(`198.51.100.${i}`));
+        expect(login.reason).toBe('ok');
+        return { at, ticket: login.data.ticket };
+      }),
+    );
     // From 30 addresses: 30 password checks from one address would meet its own limit.
-    const binds = await Promise.all(tickets.map(({ at, ticket }, i) => at(i % 2 ? b : a).call('weibo.bind', { ticket, account: accounts[i], password: PASSWORD }, from(`198.51.100.${i}`))));
+    const binds = await Promise.all(
+      tickets.map(({ at, ticket }, i) =>
+        at(i % 2 ? b : a).call('weibo.bind', { ticket, account: accounts[i], password: PASSWORD }, from(`198.51.100.${i}`)),
+      ),
+    );
     expect(binds.map((r) => r.reason).sort()).toEqual(['ok', ...Array<string>(29).fill('WEIBO_ALREADY_BOUND')].sort());
     const shared = name('same');
-    const registers = await Promise.all(Array.from({ length: 30 }, (_, i) => call(i % 2 ? a.url : b.url, 'auth.register', { account: shared, password: PASSWORD }, from(`198.18.3.${i}`))));
+    const registers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        call(i % 2 ? a.url : b.url, 'auth.register', { account: shared, password: PASSWORD }, from(`198.18.3.${i}`)),
+      ),
+    );
     expect(registers.map((r) => r.reason).sort()).toEqual(['ok', ...Array<string>(29).fill('ACCOUNT_TAKEN')].sort());
     expect(binds.concat(registers).filter((r) => r.status >= 500)).toEqual([]);
   });

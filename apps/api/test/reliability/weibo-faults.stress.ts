@@ -37,19 +37,34 @@ describe('Weibo faults through the API process', () => {
     file = path.join(tmp, 'api.sqlite');
     // Behind a proxy on loopback: each simulated person has an address of their own, as the
     // per-address limits on Weibo calls and registrations expect of real traffic.
-    api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${file}`, WEIBO_TIMEOUT_MS: String(TIMEOUT_MS), BCRYPT_COST: '10', TRUST_PROXY: '127.0.0.1' }));
+    api = await spawnApi(
+      apiEnv(sim.url, {
+        DATABASE_URL: `sqlite:${file}`,
+        WEIBO_TIMEOUT_MS: String(TIMEOUT_MS),
+        BCRYPT_COST: '10',
+        TRUST_PROXY: '127.0.0.1',
+      }),
+    );
   });
   afterAll(async () => {
     const exit = await api.stop();
     await sim.close();
     fs.rmSync(tmp, { recursive: true, force: true });
     const rows = [...worst].map(([key, ms]) => `${key}=${Math.round(ms)}ms`);
-    console.log(`weibo faults: ${worst.size} cases, worst answer ${Math.round(Math.max(...worst.values()))} ms (timeout ${TIMEOUT_MS} ms)\n  ${rows.join('\n  ')}`);
+    console.log(
+      `weibo faults: ${worst.size} cases, worst answer ${Math.round(Math.max(...worst.values()))} ms (timeout ${TIMEOUT_MS} ms)\n  ${rows.join('\n  ')}`,
+    );
     expect(exit).toEqual({ code: 0, signal: null });
   });
 
   const control = async <T>(route: string, body?: unknown, method = 'POST') =>
-    (await (await fetch(`${sim.url}/__sim${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+    (await (
+      await fetch(`${sim.url}/__sim${route}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json()) as T;
   const newUid = async () => (await control<{ uid: string }>('/users', { screenName: '故障' })).uid;
   const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
   const fault = (endpoint: string, mode: string, times = 1) => control('/faults', { endpoint, mode, delayMs: TIMEOUT_MS * 3, times });
@@ -92,7 +107,11 @@ describe('Weibo faults through the API process', () => {
     const uid = await newUid();
     const first = await weiboLogin(uid);
     const ticket = (first.data as unknown as { ticket: string }).ticket;
-    const registered = await first.browser.call<{ user: { id: string; displayName: string } }>('weibo.register', { ticket, account: `fault_${mode}_${uid}`, password: 'password-123' });
+    const registered = await first.browser.call<{ user: { id: string; displayName: string } }>('weibo.register', {
+      ticket,
+      account: `fault_${mode}_${uid}`,
+      password: 'password-123',
+    });
     await fault('users_show', mode);
     const again = await weiboLogin(uid, `users_show/${mode} (bound)`);
     expect(again.data.status).toBe('signed_in');
@@ -101,7 +120,12 @@ describe('Weibo faults through the API process', () => {
   });
 
   it.each([...FAULT_MODES])('access_token %s during connect: WEIBO_UNAVAILABLE, nothing bound', async (mode) => {
-    const token = (await call<{ session: { token: string } }>(api.url, 'auth.register', { account: `conn_${mode}_${Date.now().toString(36)}`, password: 'password-123' })).data.session.token;
+    const token = (
+      await call<{ session: { token: string } }>(api.url, 'auth.register', {
+        account: `conn_${mode}_${Date.now().toString(36)}`,
+        password: 'password-123',
+      })
+    ).data.session.token;
     const browser = new Browser(api.url, { 'x-forwarded-for': nextAddress() });
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token })).data;
     const code = await mint(await newUid());
@@ -117,12 +141,22 @@ describe('Weibo faults through the API process', () => {
     const uid = await newUid();
     const first = await weiboLogin(uid);
     const ticket = (first.data as unknown as { ticket: string }).ticket;
-    const token = (await first.browser.call<{ session: { token: string } }>('weibo.register', { ticket, account: `rv_${endpoint}_${uid}`.slice(0, 32), password: 'password-123' })).data.session.token;
+    const token = (
+      await first.browser.call<{ session: { token: string } }>('weibo.register', {
+        ticket,
+        account: `rv_${endpoint}_${uid}`.slice(0, 32),
+        password: 'password-123',
+      })
+    ).data.session.token;
     await fault(endpoint, 'hang', 5);
     if (endpoint === 'get_token_info') {
       await control('/tokens/revoke', { uid });
       const started = performance.now();
-      const hint = await fetch(`${api.url}/api/weibo/revoked`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `source=3516473472&uid=${uid}` });
+      const hint = await fetch(`${api.url}/api/weibo/revoked`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `source=3516473472&uid=${uid}`,
+      });
       worst.set('revocation hint get_token_info/hang', performance.now() - started);
       expect(hint.status).toBe(200);
       expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);

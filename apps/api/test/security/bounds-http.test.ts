@@ -27,7 +27,15 @@ afterAll(async () => {
 describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s', (dialect) => {
   let api: Instance;
   let drop: () => Promise<void>;
-  const countStates = async () => Number((await api.deps.db.selectFrom('oauth_states').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+  const countStates = async () =>
+    Number(
+      (
+        await api.deps.db
+          .selectFrom('oauth_states')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const batchOf = (procedure: string, calls: number) => Array.from({ length: calls }, () => procedure).join(',');
 
   beforeAll(async () => {
@@ -54,9 +62,19 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
     expect(await countStates()).toBe(before + MAX_BATCH_CALLS);
 
     // One call more: a 400, and none of the calls ran (no account was made).
-    const countUsers = async () => Number((await api.deps.db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    const countUsers = async () =>
+      Number(
+        (
+          await api.deps.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const usersBefore = await countUsers();
-    const inputs = Object.fromEntries(Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => [String(i), { account: `batch_${hex()}`, password: PASSWORD }]));
+    const inputs = Object.fromEntries(
+      Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => [String(i), { account: `batch_${hex()}`, password: PASSWORD }]),
+    );
     const overfull = await fetch(`${api.url}/trpc/${batchOf('auth.register', MAX_BATCH_CALLS + 1)}?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
@@ -77,10 +95,21 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
   it('answers a procedure path longer than the route allows with a 4xx, never a 500', async () => {
     const longest = Math.max(...Object.keys(appRouter._def.procedures).map((p) => p.length));
     const allowed = MAX_BATCH_CALLS * (longest + 1);
-    const paths = ['a'.repeat(allowed + 1), batchOf('weibo.authorizeUrl', MAX_BATCH_CALLS + 1), batchOf('weibo.authorizeUrl', 40), batchOf('a', Math.floor(allowed / 2)), `${'x.'.repeat(2000)}x`, batchOf('a', 3000), `weibo.${'%2C'.repeat(1000)}`];
+    const paths = [
+      'a'.repeat(allowed + 1),
+      batchOf('weibo.authorizeUrl', MAX_BATCH_CALLS + 1),
+      batchOf('weibo.authorizeUrl', 40),
+      batchOf('a', Math.floor(allowed / 2)),
+      `${'x.'.repeat(2000)}x`,
+      batchOf('a', 3000),
+      `weibo.${'%2C'.repeat(1000)}`,
+    ];
     for (const procedure of paths) {
       for (const method of ['GET', 'POST']) {
-        const response = await fetch(`${api.url}/trpc/${procedure}?batch=1`, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
+        const response = await fetch(`${api.url}/trpc/${procedure}?batch=1`, {
+          method,
+          ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+        });
         expect(response.status, `${method} ${procedure.slice(0, 40)}… (${procedure.length})`).toBeGreaterThanOrEqual(400);
         expect(response.status, `${method} ${procedure.slice(0, 40)}… (${procedure.length})`).toBeLessThan(500);
         await response.arrayBuffer();
@@ -92,7 +121,11 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
   const cookieOf = (line: string) => {
     const [pair, ...attributes] = line.split(';').map((part) => part.trim());
     const at = pair!.indexOf('=');
-    return { name: pair!.slice(0, at), value: pair!.slice(at + 1), attributes: new Map(attributes.map((a) => [a.split('=')[0]!.toLowerCase(), a.split('=')[1] ?? ''])) };
+    return {
+      name: pair!.slice(0, at),
+      value: pair!.slice(at + 1),
+      attributes: new Map(attributes.map((a) => [a.split('=')[0]!.toLowerCase(), a.split('=')[1] ?? ''])),
+    };
   };
 
   // Without it: with SECURE_BROWSER_COOKIE = BROWSER_COOKIE in context.ts, the name check fails.
@@ -113,10 +146,27 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
     // The https cookie is what binds the state there: the plain name is not read over https.
     const uid = await newWeiboUser(weiboForServers.url);
     const secure = { 'x-forwarded-proto': 'https' };
-    expect((await call(api.url, 'weibo.login', { code: await mintCode(weiboForServers.url, uid), state: response.data.state }, { cookie: `wl_browser=${cookie.value}`, headers: secure })).reason).toBe('STATE_INVALID');
-    const again = await call<{ state: string }>(api.url, 'weibo.authorizeUrl', undefined, { cookie: `__Host-wl_browser=${cookie.value}`, headers: secure });
+    expect(
+      (
+        await call(
+          api.url,
+          'weibo.login',
+          { code: await mintCode(weiboForServers.url, uid), state: response.data.state },
+          { cookie: `wl_browser=${cookie.value}`, headers: secure },
+        )
+      ).reason,
+    ).toBe('STATE_INVALID');
+    const again = await call<{ state: string }>(api.url, 'weibo.authorizeUrl', undefined, {
+      cookie: `__Host-wl_browser=${cookie.value}`,
+      headers: secure,
+    });
     expect(again.headers.getSetCookie()).toEqual([]);
-    const login = await call<{ status: string }>(api.url, 'weibo.login', { code: await mintCode(weiboForServers.url, uid), state: again.data.state }, { cookie: `__Host-wl_browser=${cookie.value}`, headers: secure });
+    const login = await call<{ status: string }>(
+      api.url,
+      'weibo.login',
+      { code: await mintCode(weiboForServers.url, uid), state: again.data.state },
+      { cookie: `__Host-wl_browser=${cookie.value}`, headers: secure },
+    );
     expect(login.data.status).toBe('bind_required');
   });
 
@@ -146,12 +196,22 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
       expect([mine, planted]).not.toContain(set[0]!.value);
 
       const uid = await newWeiboUser(weiboForServers.url);
-      const refused = await call(api.url, 'weibo.login', { code: await mintCode(weiboForServers.url, uid), state: first.data.state }, { cookie: both });
+      const refused = await call(
+        api.url,
+        'weibo.login',
+        { code: await mintCode(weiboForServers.url, uid), state: first.data.state },
+        { cookie: both },
+      );
       expect(refused.reason).toBe('STATE_INVALID');
     }
     // The same value twice is one cookie; and the state was not spent by the refusals.
     const uid = await newWeiboUser(weiboForServers.url);
-    const login = await call<{ status: string }>(api.url, 'weibo.login', { code: await mintCode(weiboForServers.url, uid), state: first.data.state }, { cookie: `wl_browser=${mine}; wl_browser=${mine}` });
+    const login = await call<{ status: string }>(
+      api.url,
+      'weibo.login',
+      { code: await mintCode(weiboForServers.url, uid), state: first.data.state },
+      { cookie: `wl_browser=${mine}; wl_browser=${mine}` },
+    );
     expect(login.data.status).toBe('bind_required');
   });
 });
@@ -179,7 +239,11 @@ describe('cache and CSP headers', () => {
     const responses = [
       await fetch(`${api.url}/trpc/weibo.authorizeUrl`),
       await fetch(`${api.url}/trpc/auth.me`),
-      await fetch(`${api.url}/trpc/auth.register`, { method: 'POST', headers: json, body: JSON.stringify({ account: `cache_${hex()}`, password: PASSWORD }) }),
+      await fetch(`${api.url}/trpc/auth.register`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ account: `cache_${hex()}`, password: PASSWORD }),
+      }),
       await fetch(`${api.url}/trpc/auth.login`, { method: 'POST', headers: json, body: '{"account":1}' }),
       await fetch(`${api.url}/trpc/weibo.authorizeUrl,auth.me?batch=1`),
       await fetch(`${api.url}/trpc/no.such.procedure`),

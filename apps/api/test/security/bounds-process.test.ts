@@ -10,7 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_MALLOC_ARENAS, API_NODE_FLAGS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
+import {
+  API_MALLOC_ARENAS,
+  API_NODE_FLAGS,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+} from '../../src/limits/bounds.ts';
 import { startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from './support/api-process.ts';
 import { Browser } from './support/http.ts';
@@ -37,9 +43,13 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
   // Without it: with the flags taken out of package.json's start, the first expectation fails (and
   // abuse.stress.ts sees the RSS pass 300 MB under sign-up floods).
   it('runs with the memory bounds of limits/bounds.ts, as package.json dev and start give them', () => {
-    const { scripts } = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     for (const script of ['dev', 'start']) {
-      expect(scripts[script]!.split(' '), script).toEqual(expect.arrayContaining([...API_NODE_FLAGS, `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${API_MALLOC_ARENAS}}`]));
+      expect(scripts[script]!.split(' '), script).toEqual(
+        expect.arrayContaining([...API_NODE_FLAGS, `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${API_MALLOC_ARENAS}}`]),
+      );
     }
     expect(fs.readFileSync(`/proc/${api.child.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...API_NODE_FLAGS]));
     expect(fs.readFileSync(`/proc/${api.child.pid}/environ`, 'utf8').split('\0')).toContain(`MALLOC_ARENA_MAX=${API_MALLOC_ARENAS}`);
@@ -50,7 +60,8 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
   // over as a stream), the form is read and refused by the input schema: 400, not 415.
   it('answers multipart/form-data on /trpc/auth.login and /trpc/weibo.login with 415', async () => {
     const form = new FormData();
-    for (const [name, value] of Object.entries({ account: 'someone', password: 'password-123', code: 'c', state: 's' })) form.set(name, value);
+    for (const [name, value] of Object.entries({ account: 'someone', password: 'password-123', code: 'c', state: 's' }))
+      form.set(name, value);
     const encoded = new Response(form);
     const type = encoded.headers.get('content-type')!;
     const body = Buffer.from(await encoded.arrayBuffer());
@@ -58,7 +69,12 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
       // One write, read to the end: the server may close as soon as it has answered.
       const answer = await rawExchange(
         api.port,
-        Buffer.concat([Buffer.from(`POST /trpc/${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]),
+        Buffer.concat([
+          Buffer.from(
+            `POST /trpc/${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+          ),
+          body,
+        ]),
       );
       expect(answer.status, route).toBe(415);
       // Refused before anything ran: not even a browser cookie was set.
@@ -75,9 +91,12 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
     const CHUNK = 64 * 1024;
     const send = async (route: string, framing: 'length' | 'chunked') => {
       const client = await rawClient(api.port);
-      const piece = (bytes: Buffer) => (framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) : bytes);
+      const piece = (bytes: Buffer) =>
+        framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) : bytes;
       const framingHeader = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${TOTAL}`;
-      client.socket.write(`POST /trpc/${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n${framingHeader}\r\n\r\n`);
+      client.socket.write(
+        `POST /trpc/${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n${framingHeader}\r\n\r\n`,
+      );
       client.socket.write(piece(Buffer.from('--b\r\nContent-Disposition: form-data; name="password"\r\n\r\n')));
       let sent = 0;
       client.socket.write(piece(Buffer.alloc(CHUNK, 'p')));
@@ -90,7 +109,8 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
       // Then the rest, as fast as the server takes it (it may have closed the connection).
       while (sent < TOTAL && !client.socket.destroyed && client.socket.writable) {
         // `once` rejects on the reset that ends a refused body's connection: that is an end too.
-        if (!client.socket.write(piece(Buffer.alloc(CHUNK, 'p')))) await Promise.race([once(client.socket, 'drain'), once(client.socket, 'close'), sleep(2000)]).catch(() => undefined);
+        if (!client.socket.write(piece(Buffer.alloc(CHUNK, 'p'))))
+          await Promise.race([once(client.socket, 'drain'), once(client.socket, 'close'), sleep(2000)]).catch(() => undefined);
         sent += CHUNK;
       }
       if (framing === 'chunked' && client.socket.writable) client.socket.write('\r\n--b--\r\n0\r\n\r\n');
@@ -123,7 +143,9 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
     // is still open at REQUEST_TIMEOUT_MS + 5 s.
     it('cuts a body sent one byte a second after REQUEST_TIMEOUT_MS', async ({ expect }) => {
       const client = await rawClient(api.port);
-      client.socket.write('POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
+      client.socket.write(
+        'POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+      );
       client.drip('{');
       const closedAfter = await client.closedWithin(REQUEST_TIMEOUT_MS + 5000);
       client.socket.destroy();
@@ -169,7 +191,9 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
     it('exits within REQUEST_TIMEOUT_MS of a SIGTERM while a slow sender is connected', async ({ expect }) => {
       const doomed = await startApi('sigterm');
       const client = await rawClient(doomed.port);
-      client.socket.write('POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
+      client.socket.write(
+        'POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+      );
       client.drip('{');
       await sleep(1000);
       const signalled = performance.now();

@@ -14,7 +14,19 @@ import { openDatabase } from '../../src/db/client.ts';
 import type { Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { AppDeps } from '../../src/deps.ts';
-import { OUTSTANDING_STATES_PER_ADDRESS, OUTSTANDING_STATES_PER_BROWSER, REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_TOTAL, REVOCATION_QUEUE_MAX, REVOCATION_RECHECK_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WEIBO_CALLS_PER_ADDRESS, WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
+import {
+  OUTSTANDING_STATES_PER_ADDRESS,
+  OUTSTANDING_STATES_PER_BROWSER,
+  REGISTRATIONS_PER_ADDRESS,
+  REGISTRATIONS_TOTAL,
+  REVOCATION_QUEUE_MAX,
+  REVOCATION_RECHECK_MS,
+  SWEEP_BATCH_ROWS,
+  SWEEP_MAX_BATCHES,
+  WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS,
+  WEIBO_CALLS_PER_ADDRESS,
+  WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+} from '../../src/limits/bounds.ts';
 import { sweepExpired } from '../../src/maintenance.ts';
 import { WEIBO } from '../../src/modules/identities/identities.repository.ts';
 import { accountKeyOf } from '../../src/modules/users/users.repository.ts';
@@ -23,7 +35,16 @@ import { createServer, type Server } from '../../src/server.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { describeOnEachDatabase, errorOf, type Harness, REDIRECT_URI, reasonOf, TEST_SECRET } from '../support/harness.ts';
 import { DAY_MS, PASSWORD, hex, simStats, until, callerOn, countingHasher, freshIp } from './support/bounds.ts';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, TableNode, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryId,
+  QueryResult,
+  RootOperationNode,
+  TableNode,
+  UnknownRow,
+} from 'kysely';
 
 /** Records every DELETE a Kysely instance runs: its table and how many rows it deleted. */
 class DeleteRecorder implements KyselyPlugin {
@@ -41,7 +62,11 @@ class DeleteRecorder implements KyselyPlugin {
 }
 
 async function insertInChunks(db: Db, table: 'oauth_states' | 'auth_events', rows: object[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 250) await db.insertInto(table).values(rows.slice(i, i + 250) as never).execute();
+  for (let i = 0; i < rows.length; i += 250)
+    await db
+      .insertInto(table)
+      .values(rows.slice(i, i + 250) as never)
+      .execute();
 }
 
 const expiredStates = (count: number, now: number, tag: string) =>
@@ -74,10 +99,16 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     const { hasher, calls } = countingHasher(h.deps.hasher);
     const deps = { ...h.deps, hasher };
     for (const name of [taken.account, taken.account.toUpperCase()]) {
-      expect(await reasonOf(callerOn(deps, { ip: freshIp() }).auth.register({ account: name, password: 'another password 1' }))).toBe('ACCOUNT_TAKEN');
+      expect(await reasonOf(callerOn(deps, { ip: freshIp() }).auth.register({ account: name, password: 'another password 1' }))).toBe(
+        'ACCOUNT_TAKEN',
+      );
       const browserId = h.newBrowser();
       const ticket = await ticketIn(browserId);
-      expect(await reasonOf(callerOn(deps, { ip: freshIp(), browserId }).weibo.register({ ticket, account: name, password: 'another password 1' }))).toBe('ACCOUNT_TAKEN');
+      expect(
+        await reasonOf(
+          callerOn(deps, { ip: freshIp(), browserId }).weibo.register({ ticket, account: name, password: 'another password 1' }),
+        ),
+      ).toBe('ACCOUNT_TAKEN');
     }
     expect(calls.hash).toBe(0);
     // The count sees hashes at all: a free name is one hash.
@@ -91,7 +122,8 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     const { hasher, calls } = countingHasher(h.deps.hasher);
     const deps = { ...h.deps, hasher };
     const ip = freshIp();
-    for (let i = 0; i < REGISTRATIONS_PER_ADDRESS.points; i++) await callerOn(deps, { ip }).auth.register({ account: account(), password: PASSWORD });
+    for (let i = 0; i < REGISTRATIONS_PER_ADDRESS.points; i++)
+      await callerOn(deps, { ip }).auth.register({ account: account(), password: PASSWORD });
     const hashes = calls.hash;
     const refused = await errorOf(callerOn(deps, { ip }).auth.register({ account: account(), password: PASSWORD }));
     expect(refused.reason).toBe('TOO_MANY_ATTEMPTS');
@@ -113,8 +145,11 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // Without it: with addressKeyOf returning every address as it is, the 11th address of the /64 registers.
   it('counts the IPv6 addresses of one /64 together, and another /64 apart', async () => {
     const prefix = `2001:db8:${hex(2)}:${hex(2)}`;
-    for (let i = 0; i < REGISTRATIONS_PER_ADDRESS.points; i++) await h.caller({ ip: `${prefix}::${(i + 1).toString(16)}` }).auth.register({ account: account(), password: PASSWORD });
-    const sameBlock = await errorOf(h.caller({ ip: `${prefix}:ffff:ffff:ffff:ffff` }).auth.register({ account: account(), password: PASSWORD }));
+    for (let i = 0; i < REGISTRATIONS_PER_ADDRESS.points; i++)
+      await h.caller({ ip: `${prefix}::${(i + 1).toString(16)}` }).auth.register({ account: account(), password: PASSWORD });
+    const sameBlock = await errorOf(
+      h.caller({ ip: `${prefix}:ffff:ffff:ffff:ffff` }).auth.register({ account: account(), password: PASSWORD }),
+    );
     expect(sameBlock.reason).toBe('TOO_MANY_ATTEMPTS');
     expect(sameBlock.details.limit).toBe('rate');
     // The next /64 up has its own allowance.
@@ -126,7 +161,15 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // Without it: with REGISTRATIONS_TOTAL's points raised where rate-limits.ts uses it, the
   // registration past the total succeeds.
   it('holds all addresses together to REGISTRATIONS_TOTAL', async () => {
-    const deps = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT });
+    const deps = await createDeps({
+      db: h.db,
+      jwtSecret: TEST_SECRET,
+      weibo: h.deps.weibo,
+      hasher: h.deps.hasher,
+      log: h.deps.log,
+      now: h.deps.now,
+      weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+    });
     let left = REGISTRATIONS_TOTAL.points;
     const worker = async () => {
       while (left-- > 0) await callerOn(deps, { ip: freshIp() }).auth.register({ account: account(), password: PASSWORD });
@@ -152,7 +195,9 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     // Another browser, even from the same address, is not affected.
     await h.caller({ browserId: h.newBrowser() }).weibo.authorizeUrl();
     // Spending one (a login, even one that Weibo refuses) frees its place, for one more.
-    expect(await reasonOf(h.caller({ browserId }).weibo.login({ code: `not-a-code-${hex()}`, state: states[0]! }))).toBe('WEIBO_CODE_INVALID');
+    expect(await reasonOf(h.caller({ browserId }).weibo.login({ code: `not-a-code-${hex()}`, state: states[0]! }))).toBe(
+      'WEIBO_CODE_INVALID',
+    );
     await h.caller({ browserId }).weibo.authorizeUrl();
     expect((await errorOf(h.caller({ browserId }).weibo.authorizeUrl())).reason).toBe('TOO_MANY_ATTEMPTS');
   });
@@ -160,7 +205,9 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // Without it: with OUTSTANDING_STATES_PER_ADDRESS's comparison in state.ts raised by 5, the 101st state is issued.
   it('holds OUTSTANDING_STATES_PER_ADDRESS unspent states per address; spending one frees a place', async () => {
     const ip = freshIp();
-    const browsers = Array.from({ length: Math.ceil(OUTSTANDING_STATES_PER_ADDRESS / OUTSTANDING_STATES_PER_BROWSER) }, () => h.newBrowser());
+    const browsers = Array.from({ length: Math.ceil(OUTSTANDING_STATES_PER_ADDRESS / OUTSTANDING_STATES_PER_BROWSER) }, () =>
+      h.newBrowser(),
+    );
     const issued: { browserId: string; state: string }[] = [];
     for (let i = 0; i < OUTSTANDING_STATES_PER_ADDRESS; i++) {
       const browserId = browsers[i % browsers.length]!;
@@ -172,7 +219,9 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     // Another address is not affected.
     await h.caller({ ip: freshIp(), browserId: h.newBrowser() }).weibo.authorizeUrl();
     const spent = issued[0]!;
-    expect(await reasonOf(h.caller({ ip, browserId: spent.browserId }).weibo.login({ code: `not-a-code-${hex()}`, state: spent.state }))).toBe('WEIBO_CODE_INVALID');
+    expect(
+      await reasonOf(h.caller({ ip, browserId: spent.browserId }).weibo.login({ code: `not-a-code-${hex()}`, state: spent.state })),
+    ).toBe('WEIBO_CODE_INVALID');
     await h.caller({ ip, browserId: h.newBrowser() }).weibo.authorizeUrl();
     expect((await errorOf(h.caller({ ip, browserId: h.newBrowser() }).weibo.authorizeUrl())).reason).toBe('TOO_MANY_ATTEMPTS');
   });
@@ -229,7 +278,15 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // login reaches Weibo.
   it('holds all addresses together to the weiboCallBudgetPerMinute of createDeps', async () => {
     const budget = 6;
-    const deps = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: budget });
+    const deps = await createDeps({
+      db: h.db,
+      jwtSecret: TEST_SECRET,
+      weibo: h.deps.weibo,
+      hasher: h.deps.hasher,
+      log: h.deps.log,
+      now: h.deps.now,
+      weiboCallBudgetPerMinute: budget,
+    });
     const before = await exchanges();
     for (let i = 0; i < budget / 2; i++) expect((await failedLogin(deps, freshIp())).reason).toBe('WEIBO_CODE_INVALID');
     const refused = await failedLogin(deps, freshIp());
@@ -246,8 +303,12 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     const ticket = await ticketIn(owner);
     const existing = await h.registerAccount();
     for (const browserId of [h.newBrowser(), null]) {
-      expect(await reasonOf(h.caller({ browserId }).weibo.register({ ticket, account: account(), password: PASSWORD }))).toBe('TICKET_INVALID');
-      expect(await reasonOf(h.caller({ browserId }).weibo.bind({ ticket, account: existing.account, password: existing.password }))).toBe('TICKET_INVALID');
+      expect(await reasonOf(h.caller({ browserId }).weibo.register({ ticket, account: account(), password: PASSWORD }))).toBe(
+        'TICKET_INVALID',
+      );
+      expect(await reasonOf(h.caller({ browserId }).weibo.bind({ ticket, account: existing.account, password: existing.password }))).toBe(
+        'TICKET_INVALID',
+      );
     }
     const bound = await h.caller({ browserId: owner }).weibo.bind({ ticket, account: existing.account, password: existing.password });
     expect(bound.user.account).toBe(existing.account);
@@ -262,7 +323,9 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     const ticket = await ticketIn(browserId);
     for (const name of ['用户名', 'Ålice', `Ålice_${hex(2)}`, `用户${hex(2)}`, 'аlice', 'alice\u0301x']) {
       expect(await reasonOf(h.caller().auth.register({ account: name, password: PASSWORD })), name).toBe('INVALID_INPUT');
-      expect(await reasonOf(h.caller({ browserId }).weibo.register({ ticket, account: name, password: PASSWORD })), name).toBe('INVALID_INPUT');
+      expect(await reasonOf(h.caller({ browserId }).weibo.register({ ticket, account: name, password: PASSWORD })), name).toBe(
+        'INVALID_INPUT',
+      );
     }
     // The ticket is unspent and an ASCII name still registers with it.
     await h.caller({ browserId }).weibo.register({ ticket, account: account(), password: PASSWORD });
@@ -275,12 +338,22 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       const stored = name.normalize('NFC');
       await h.db
         .insertInto('users')
-        .values({ account: stored, account_key: accountKeyOf(stored), password_hash: await h.deps.hasher.hash(PASSWORD), display_name: null, avatar_url: null, created_at: now, updated_at: now })
+        .values({
+          account: stored,
+          account_key: accountKeyOf(stored),
+          password_hash: await h.deps.hasher.hash(PASSWORD),
+          display_name: null,
+          avatar_url: null,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       const signedIn = await h.caller().auth.login({ account: stored, password: PASSWORD });
       expect(signedIn.user.account).toBe(stored);
       // Typed on another keyboard (decomposed), or in other case, it is the same account.
-      expect((await h.caller().auth.login({ account: stored.normalize('NFD').toLowerCase(), password: PASSWORD })).user.id).toBe(signedIn.user.id);
+      expect((await h.caller().auth.login({ account: stored.normalize('NFD').toLowerCase(), password: PASSWORD })).user.id).toBe(
+        signedIn.user.id,
+      );
     }
   });
 
@@ -290,7 +363,11 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     let server: Server;
     let base: string;
     beforeAll(async () => {
-      server = await createServer(h.deps, { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' }, pino({ level: 'silent' }));
+      server = await createServer(
+        h.deps,
+        { host: '127.0.0.1', port: 0, trustProxy: false, corsOrigins: [], webDist: '/nonexistent' },
+        pino({ level: 'silent' }),
+      );
       base = await server.start();
     });
     afterAll(async () => {
@@ -302,24 +379,52 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       const uid = await h.newWeiboUser();
       const exchange = await fetch(`${h.sim.url}/oauth2/access_token`, {
         method: 'POST',
-        body: new URLSearchParams({ client_id: DEMO_APP.clientId, client_secret: DEMO_APP.clientSecret, grant_type: 'authorization_code', code: await h.mintCode(uid), redirect_uri: REDIRECT_URI }),
+        body: new URLSearchParams({
+          client_id: DEMO_APP.clientId,
+          client_secret: DEMO_APP.clientSecret,
+          grant_type: 'authorization_code',
+          code: await h.mintCode(uid),
+          redirect_uri: REDIRECT_URI,
+        }),
       });
       const token = JSON.parse(await exchange.text()) as { access_token: string; expires_in: number };
       const now = h.clock.now;
       const name = `rv_${uid}`;
       const user = await h.db
         .insertInto('users')
-        .values({ account: name, account_key: name, password_hash: h.deps.hasher.dummyHash, display_name: null, avatar_url: null, created_at: now, updated_at: now })
+        .values({
+          account: name,
+          account_key: name,
+          password_hash: h.deps.hasher.dummyHash,
+          display_name: null,
+          avatar_url: null,
+          created_at: now,
+          updated_at: now,
+        })
         .executeTakeFirstOrThrow();
       await h.db
         .insertInto('identities')
-        .values({ user_id: Number(user.insertId), provider: WEIBO, provider_uid: uid, screen_name: name, avatar_url: null, access_token: token.access_token, token_expires_at: now + token.expires_in * 1000, bound_at: now, updated_at: now })
+        .values({
+          user_id: Number(user.insertId),
+          provider: WEIBO,
+          provider_uid: uid,
+          screen_name: name,
+          avatar_url: null,
+          access_token: token.access_token,
+          token_expires_at: now + token.expires_in * 1000,
+          bound_at: now,
+          updated_at: now,
+        })
         .execute();
       return uid;
     }
     const hint = async (uid: string) => {
       const started = performance.now();
-      const response = await fetch(`${base}/api/weibo/revoked`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `source=${DEMO_APP.clientId}&uid=${uid}&auth_end=1` });
+      const response = await fetch(`${base}/api/weibo/revoked`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `source=${DEMO_APP.clientId}&uid=${uid}&auth_end=1`,
+      });
       return { status: response.status, body: await response.text(), ms: performance.now() - started };
     };
     const tokenChecks = async () => (await simStats(h.sim.url)).requests.get_token_info;
@@ -334,7 +439,9 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       await h.control('/faults', { endpoint: 'get_token_info', mode: 'hang', times: 1 });
       const first = await hint(known[0]!);
       await until(async () => (await tokenChecks()) === before + 1, 'the first check');
-      const hints = [...known.slice(1), ...Array.from({ length: 200 }, () => String(7_000_000_000 + randomBytes(4).readUInt32BE()))].sort(() => Math.random() - 0.5);
+      const hints = [...known.slice(1), ...Array.from({ length: 200 }, () => String(7_000_000_000 + randomBytes(4).readUInt32BE()))].sort(
+        () => Math.random() - 0.5,
+      );
       const answers = [first];
       for (let i = 0; i < hints.length; i += 20) answers.push(...(await Promise.all(hints.slice(i, i + 20).map(hint))));
       // Full, and no fuller: the rest were dropped.
@@ -347,7 +454,17 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       const checks = (await tokenChecks()) - before;
       expect(checks).toBeLessThanOrEqual(REVOCATION_QUEUE_MAX + 1);
       // The bindings were kept: Weibo said (or could not say otherwise) that their tokens live.
-      expect(Number((await h.db.selectFrom('identities').select((eb) => eb.fn.countAll<number | string>().as('n')).where('provider_uid', 'in', known).executeTakeFirstOrThrow()).n)).toBe(known.length);
+      expect(
+        Number(
+          (
+            await h.db
+              .selectFrom('identities')
+              .select((eb) => eb.fn.countAll<number | string>().as('n'))
+              .where('provider_uid', 'in', known)
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      ).toBe(known.length);
     });
 
     // Without it: with the admitSiteWeiboCalls check taken out of handleRevocationHint, the
@@ -355,13 +472,29 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     it("counts a hint's check against the site's Weibo budget: with the budget spent by logins, no get_token_info call", async () => {
       const uid = await boundUid();
       const budget = 2;
-      const deps = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: budget });
+      const deps = await createDeps({
+        db: h.db,
+        jwtSecret: TEST_SECRET,
+        weibo: h.deps.weibo,
+        hasher: h.deps.hasher,
+        log: h.deps.log,
+        now: h.deps.now,
+        weiboCallBudgetPerMinute: budget,
+      });
       const before = await tokenChecks();
       expect((await failedLogin(deps, freshIp())).reason).toBe('WEIBO_CODE_INVALID');
       expect(await handleRevocationHint(deps, { source: DEMO_APP.clientId, uid })).toBe('kept');
       expect(await tokenChecks()).toBe(before);
       // With budget left, the same hint is checked.
-      const roomy = await createDeps({ db: h.db, jwtSecret: TEST_SECRET, weibo: h.deps.weibo, hasher: h.deps.hasher, log: h.deps.log, now: h.deps.now, weiboCallBudgetPerMinute: budget });
+      const roomy = await createDeps({
+        db: h.db,
+        jwtSecret: TEST_SECRET,
+        weibo: h.deps.weibo,
+        hasher: h.deps.hasher,
+        log: h.deps.log,
+        now: h.deps.now,
+        weiboCallBudgetPerMinute: budget,
+      });
       expect(await handleRevocationHint(roomy, { source: DEMO_APP.clientId, uid })).toBe('kept');
       expect(await tokenChecks()).toBe(before + 1);
     });
@@ -405,7 +538,15 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     afterAll(async () => {
       await close();
     });
-    const count = async (table: 'oauth_states' | 'auth_events') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async (table: 'oauth_states' | 'auth_events') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     // Without it: with .limit(SWEEP_BATCH_ROWS) taken out of maintenance.ts, one DELETE takes
     // all 2,000 rows of a table; with the events' cut-off at one day instead of
@@ -433,12 +574,24 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       expect(deleted.auth_events).toBe(2000);
       for (const table of ['oauth_states', 'auth_events']) {
         const statements = recorder.deletes.filter((d) => d.table === table);
-        expect(statements.map((d) => d.rows), table).toEqual(Array.from({ length: 2000 / SWEEP_BATCH_ROWS }, () => SWEEP_BATCH_ROWS));
+        expect(
+          statements.map((d) => d.rows),
+          table,
+        ).toEqual(Array.from({ length: 2000 / SWEEP_BATCH_ROWS }, () => SWEEP_BATCH_ROWS));
       }
       expect(Math.max(...recorder.deletes.map((d) => d.rows))).toBeLessThanOrEqual(SWEEP_BATCH_ROWS);
       expect(await count('oauth_states')).toBe(300);
       expect(await count('auth_events')).toBe(300);
-      expect(Number((await db.selectFrom('auth_events').select((eb) => eb.fn.min('at').as('oldest')).executeTakeFirstOrThrow()).oldest)).toBeGreaterThan(now - retention);
+      expect(
+        Number(
+          (
+            await db
+              .selectFrom('auth_events')
+              .select((eb) => eb.fn.min('at').as('oldest'))
+              .executeTakeFirstOrThrow()
+          ).oldest,
+        ),
+      ).toBeGreaterThan(now - retention);
     });
 
     // Without it: with the batch loop unbounded (SWEEP_MAX_BATCHES raised), one sweep deletes all 10,700.

@@ -82,8 +82,22 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
 
   /** A bind ticket for a new Weibo user, and the browser it came back to (the only one it is good in). */
   async function ticketFor(instance: Instance): Promise<{ ticket: string; browser: Browser }> {
-    const uid = ((await (await fetch(`${sim.url}/__sim/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ screenName: uniqueName('w') }) })).json()) as { uid: string }).uid;
-    const { codes } = (await (await fetch(`${sim.url}/__sim/codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }) })).json()) as { codes: string[] };
+    const uid = (
+      (await (
+        await fetch(`${sim.url}/__sim/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ screenName: uniqueName('w') }),
+        })
+      ).json()) as { uid: string }
+    ).uid;
+    const { codes } = (await (
+      await fetch(`${sim.url}/__sim/codes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }),
+      })
+    ).json()) as { codes: string[] };
     const browser = new Browser(instance.url);
     const { data } = await browser.call<{ state: string }>('weibo.authorizeUrl');
     const login = await browser.call<{ status: string; ticket: string }>('weibo.login', { code: codes[0], state: data.state });
@@ -112,7 +126,8 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
   it("auth.login: a pair locked across two instances stays locked at both and after a restart, even for the right password in the owner's browser; elsewhere the owner signs in", async () => {
     const user = await newUser(a);
     const ip = '192.0.2.1';
-    const login = (browser: Browser, instance: Instance, password: string, address: string) => at(browser, instance).call('auth.login', { account: user.account, password }, from(address));
+    const login = (browser: Browser, instance: Instance, password: string, address: string) =>
+      at(browser, instance).call('auth.login', { account: user.account, password }, from(address));
     for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) {
       expect((await login(new Browser(a.url), i % 2 === 0 ? a : b, `guess number ${i}`, ip)).reason).toBe('BAD_CREDENTIALS');
     }
@@ -130,7 +145,8 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
 
   it("auth.login: failures from many addresses slow strangers down at both instances and after a restart, never the owner's browser", async () => {
     const user = await newUser(b);
-    const login = (browser: Browser, password: string, address: string) => browser.call('auth.login', { account: user.account, password }, from(address));
+    const login = (browser: Browser, password: string, address: string) =>
+      browser.call('auth.login', { account: user.account, password }, from(address));
     await failAcross((instance, i) => login(new Browser(instance.url), `guess number ${i}`, `192.0.2.${10 + i}`));
     expectFailures(await login(new Browser(a.url), PASSWORD, '192.0.2.30'), SPACING_S);
     expectFailures(await login(new Browser(b.url), PASSWORD, '192.0.2.31'), SPACING_S);
@@ -151,13 +167,16 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
   it('weibo.bind: a ticket holder guessing an account password is slowed to one guess per spacing, across instances and a restart', async () => {
     const victim = await newUser(a);
     const { ticket, browser: holder } = await ticketFor(a);
-    const bind = (instance: Instance, password: string, ip: string) => at(holder, instance).call('weibo.bind', { ticket, account: victim.account, password }, from(ip));
+    const bind = (instance: Instance, password: string, ip: string) =>
+      at(holder, instance).call('weibo.bind', { ticket, account: victim.account, password }, from(ip));
     await failAcross((instance, i) => bind(instance, `guess number ${i}`, `198.51.100.${i + 1}`));
     expectFailures(await bind(b, PASSWORD, '198.51.100.50'), SPACING_S);
     await a.stop();
     a = await start();
     expectFailures(await bind(a, PASSWORD, '198.51.100.51'), SPACING_S);
-    expect((await at(victim.browser, a).call<{ identities: unknown[] }>('auth.me', undefined, { token: victim.token })).data.identities).toEqual([]);
+    expect(
+      (await at(victim.browser, a).call<{ identities: unknown[] }>('auth.me', undefined, { token: victim.token })).data.identities,
+    ).toEqual([]);
     clock.now += ACCOUNT_SLOWDOWN_SPACING_MS;
     expect((await bind(b, 'one more guess', '198.51.100.52')).reason).toBe('BAD_CREDENTIALS');
     expectFailures(await bind(a, PASSWORD, '198.51.100.53'), SPACING_S);
@@ -165,21 +184,29 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
     // The ticket has expired meanwhile (10 minutes); a fresh one binds with the right password.
     expect((await bind(a, PASSWORD, '198.51.100.54')).reason).toBe('TICKET_INVALID');
     const fresh = await ticketFor(b);
-    expect((await fresh.browser.call('weibo.bind', { ticket: fresh.ticket, account: victim.account, password: PASSWORD }, from('198.51.100.55'))).reason).toBe('ok');
+    expect(
+      (await fresh.browser.call('weibo.bind', { ticket: fresh.ticket, account: victim.account, password: PASSWORD }, from('198.51.100.55')))
+        .reason,
+    ).toBe('ok');
   });
 
   it("weibo.unbind: a stolen session cannot guess the password to unbind, across instances and a restart; the owner's browser unbinds at once", async () => {
     const owner = await newWeiboUser(a);
-    const unbind = (browser: Browser, password: string, ip: string) => browser.call('weibo.unbind', { password }, { token: owner.token, ...from(ip) });
+    const unbind = (browser: Browser, password: string, ip: string) =>
+      browser.call('weibo.unbind', { password }, { token: owner.token, ...from(ip) });
     // The thief has the token, not the owner's browser.
     await failAcross((instance, i) => unbind(new Browser(instance.url), `guess number ${i}`, `203.0.113.${i + 1}`));
     expectFailures(await unbind(new Browser(a.url), PASSWORD, '203.0.113.60'), SPACING_S);
     await b.stop();
     b = await start();
     expectFailures(await unbind(new Browser(b.url), PASSWORD, '203.0.113.61'), SPACING_S);
-    expect((await new Browser(b.url).call<{ identities: unknown[] }>('auth.me', undefined, { token: owner.token })).data.identities).toHaveLength(1);
+    expect(
+      (await new Browser(b.url).call<{ identities: unknown[] }>('auth.me', undefined, { token: owner.token })).data.identities,
+    ).toHaveLength(1);
     expect((await unbind(at(owner.browser, b), PASSWORD, '203.0.113.62')).reason).toBe('ok');
-    expect((await new Browser(a.url).call<{ identities: unknown[] }>('auth.me', undefined, { token: owner.token })).data.identities).toEqual([]);
+    expect(
+      (await new Browser(a.url).call<{ identities: unknown[] }>('auth.me', undefined, { token: owner.token })).data.identities,
+    ).toEqual([]);
     clock.now += ATTEMPT_WINDOW_MS;
   });
 
@@ -189,7 +216,8 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
     const ip = '192.0.2.201';
     const guesses = [
       () => new Browser(a.url).call('auth.login', { account: owner.account, password: 'wrong password 1' }, from(ip)),
-      () => at(other.browser, b).call('weibo.bind', { ticket: other.ticket, account: owner.account, password: 'wrong password 2' }, from(ip)),
+      () =>
+        at(other.browser, b).call('weibo.bind', { ticket: other.ticket, account: owner.account, password: 'wrong password 2' }, from(ip)),
       () => new Browser(a.url).call('weibo.unbind', { password: 'wrong password 3' }, { token: owner.token, ...from(ip) }),
       () => new Browser(b.url).call('auth.login', { account: owner.account.toUpperCase(), password: 'wrong password 4' }, from(ip)),
       () => new Browser(a.url).call('weibo.unbind', { password: 'wrong password 5' }, { token: owner.token, ...from(ip) }),
@@ -200,15 +228,24 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
     expectFailures(await at(owner.browser, b).call('auth.login', { account: owner.account, password: PASSWORD }, from(ip)), WINDOW_S);
     expectFailures(await at(owner.browser, a).call('weibo.unbind', { password: PASSWORD }, { token: owner.token, ...from(ip) }), WINDOW_S);
     // From elsewhere, the same 5 slow strangers down, and not the owner.
-    expectFailures(await new Browser(b.url).call('auth.login', { account: owner.account, password: PASSWORD }, from('192.0.2.202')), SPACING_S);
-    expect((await at(owner.browser, a).call('auth.login', { account: owner.account, password: PASSWORD }, from('192.0.2.203'))).reason).toBe('ok');
+    expectFailures(
+      await new Browser(b.url).call('auth.login', { account: owner.account, password: PASSWORD }, from('192.0.2.202')),
+      SPACING_S,
+    );
+    expect(
+      (await at(owner.browser, a).call('auth.login', { account: owner.account, password: PASSWORD }, from('192.0.2.203'))).reason,
+    ).toBe('ok');
     clock.now += ATTEMPT_WINDOW_MS;
   });
 
   it('the limit per client address holds across instances and a restart, for every account and procedure', async () => {
     const ip = '100.64.0.1';
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) {
-      const result = await new Browser((i % 2 === 0 ? a : b).url).call('auth.login', { account: uniqueName('spray'), password: 'Winter2026!' }, from(ip));
+      const result = await new Browser((i % 2 === 0 ? a : b).url).call(
+        'auth.login',
+        { account: uniqueName('spray'), password: 'Winter2026!' },
+        from(ip),
+      );
       expect(result.reason).toBe('BAD_CREDENTIALS');
     }
     // A fresh account, in its own browser: neither the pair nor the account rule stands in the way.
@@ -221,7 +258,9 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
     a = await start();
     expectFailures(await at(user.browser, a).call('auth.login', { account: user.account, password: PASSWORD }, from(ip)), WINDOW_S);
     // Another address is not affected.
-    expect((await at(user.browser, a).call('auth.login', { account: user.account, password: PASSWORD }, from('100.64.0.2'))).reason).toBe('ok');
+    expect((await at(user.browser, a).call('auth.login', { account: user.account, password: PASSWORD }, from('100.64.0.2'))).reason).toBe(
+      'ok',
+    );
     clock.now += ATTEMPT_WINDOW_MS;
   });
 
@@ -232,7 +271,10 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
     try {
       const ids: number[] = [];
       for (let i = 0; i < ACCOUNT_SLOWDOWN_AFTER_FAILURES; i++) {
-        const row = await direct.db.insertInto('password_attempts').values({ account_key: accountKeyOf(user.account), ip: `192.0.2.${220 + i}`, at: clock.now }).executeTakeFirstOrThrow();
+        const row = await direct.db
+          .insertInto('password_attempts')
+          .values({ account_key: accountKeyOf(user.account), ip: `192.0.2.${220 + i}`, at: clock.now })
+          .executeTakeFirstOrThrow();
         ids.push(Number(row.insertId));
       }
       const inFlight = await new Browser(b.url).call('auth.login', { account: user.account, password: PASSWORD }, from('192.0.2.230'));
@@ -246,7 +288,9 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
       expectFailures(failures, SPACING_S);
       expect(failures.body.error!.message).not.toBe(inFlight.body.error!.message);
       // The owner's browser is held by neither.
-      expect((await at(user.browser, b).call('auth.login', { account: user.account, password: PASSWORD }, from('192.0.2.232'))).reason).toBe('ok');
+      expect(
+        (await at(user.browser, b).call('auth.login', { account: user.account, password: PASSWORD }, from('192.0.2.232'))).reason,
+      ).toBe('ok');
     } finally {
       await direct.close();
     }
@@ -256,7 +300,11 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
   it('without TRUST_PROXY, a made-up X-Forwarded-For does not give a client a new address', async () => {
     const direct = await start(false);
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) {
-      const result = await new Browser(direct.url).call('auth.login', { account: uniqueName('xff'), password: 'Winter2026!' }, from(`10.${i}.0.1`));
+      const result = await new Browser(direct.url).call(
+        'auth.login',
+        { account: uniqueName('xff'), password: 'Winter2026!' },
+        from(`10.${i}.0.1`),
+      );
       expect(result.reason).toBe('BAD_CREDENTIALS');
     }
     // All 30 came from the loopback peer: that address is locked, whatever the header says.

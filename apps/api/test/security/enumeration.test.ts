@@ -7,7 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import type { AppDeps } from '../../src/deps.ts';
-import { ACCOUNT_SLOWDOWN_AFTER_FAILURES, ACCOUNT_SLOWDOWN_SPACING_MS, ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_PAIR } from '../../src/limits/bounds.ts';
+import {
+  ACCOUNT_SLOWDOWN_AFTER_FAILURES,
+  ACCOUNT_SLOWDOWN_SPACING_MS,
+  ATTEMPT_WINDOW_MS,
+  MAX_FAILURES_PER_PAIR,
+} from '../../src/limits/bounds.ts';
 import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.ts';
 import type { Context } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
@@ -27,13 +32,22 @@ describeOnEachDatabase('enumeration', (h) => {
   beforeAll(async () => {
     // Every hash this suite stores is at the production cost, so the dummy for an unknown account
     // is too (hash-cost.ts; the harness's own hashes are at cost 4 and would set it otherwise).
-    deps = { ...h.deps, hasher: await createBcryptHasher(PRODUCTION_COST), storedHashCost: { current: PRODUCTION_COST, refresh: async () => {} } };
+    deps = {
+      ...h.deps,
+      hasher: await createBcryptHasher(PRODUCTION_COST),
+      storedHashCost: { current: PRODUCTION_COST, refresh: async () => {} },
+    };
   });
   /** A client at an address of its own, at production bcrypt cost, in `browserId` (none unless given). */
   const caller = (browserId: string | null = null) => {
     const ctx: Context = {
       deps,
-      request: { client: { ip: `198.18.${ipCounter >> 8}.${ipCounter & 255}`, userAgent: 'vitest' }, addressKey: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`, browserId, signal: undefined },
+      request: {
+        client: { ip: `198.18.${ipCounter >> 8}.${ipCounter & 255}`, userAgent: 'vitest' },
+        addressKey: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`,
+        browserId,
+        signal: undefined,
+      },
       authorization: undefined,
       ensureBrowserId: () => randomBytes(32).toString('base64url'),
       log: h.deps.log,
@@ -55,14 +69,19 @@ describeOnEachDatabase('enumeration', (h) => {
     for (let i = 0; i < SAMPLES; i++) {
       // Interleaved, so that any drift of the machine's speed hits both sides alike.
       wrong.push(await timed(caller().auth.login({ account, password: `wrong password ${i}` })));
-      unknown.push(await timed(caller().auth.login({ account: `nobody_${randomBytes(4).toString('hex')}`, password: `wrong password ${i}` })));
+      unknown.push(
+        await timed(caller().auth.login({ account: `nobody_${randomBytes(4).toString('hex')}`, password: `wrong password ${i}` })),
+      );
       // Stay under the lockout, which is tested on its own below.
       h.clock.advance(ATTEMPT_WINDOW_MS + 1);
     }
     const [w, u] = [median(wrong), median(unknown)];
     console.log(`enumeration on ${h.dialect}: auth.login medians, wrong password ${w.toFixed(1)} ms, unknown account ${u.toFixed(1)} ms`);
     // Without the dummy hash an unknown account would answer in a few ms against ~85 ms.
-    expect(Math.min(w, u) / Math.max(w, u), `medians: wrong password ${w.toFixed(1)} ms, unknown account ${u.toFixed(1)} ms`).toBeGreaterThan(0.6);
+    expect(
+      Math.min(w, u) / Math.max(w, u),
+      `medians: wrong password ${w.toFixed(1)} ms, unknown account ${u.toFixed(1)} ms`,
+    ).toBeGreaterThan(0.6);
   });
 
   it('costs a ticket holder the same time at weibo.bind for an unknown account and a wrong password', async () => {
@@ -76,10 +95,21 @@ describeOnEachDatabase('enumeration', (h) => {
     // which the account is slowed down. The ticket is good only in the browser it came back to.
     for (let i = 0; i < ACCOUNT_SLOWDOWN_AFTER_FAILURES; i++) {
       wrong.push(await timed(caller(h.usualBrowser).weibo.bind({ ticket: login.ticket, account, password: `wrong password ${i}` })));
-      unknown.push(await timed(caller(h.usualBrowser).weibo.bind({ ticket: login.ticket, account: `nobody_${randomBytes(4).toString('hex')}`, password: 'wrong password' })));
+      unknown.push(
+        await timed(
+          caller(h.usualBrowser).weibo.bind({
+            ticket: login.ticket,
+            account: `nobody_${randomBytes(4).toString('hex')}`,
+            password: 'wrong password',
+          }),
+        ),
+      );
     }
     const [w, u] = [median(wrong), median(unknown)];
-    expect(Math.min(w, u) / Math.max(w, u), `medians: wrong password ${w.toFixed(1)} ms, unknown account ${u.toFixed(1)} ms`).toBeGreaterThan(0.6);
+    expect(
+      Math.min(w, u) / Math.max(w, u),
+      `medians: wrong password ${w.toFixed(1)} ms, unknown account ${u.toFixed(1)} ms`,
+    ).toBeGreaterThan(0.6);
     h.clock.advance(ATTEMPT_WINDOW_MS + 1);
   });
 
@@ -91,7 +121,9 @@ describeOnEachDatabase('enumeration', (h) => {
     const refusals = async (account: string) => {
       // The pair: 5 wrong from one address.
       for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) {
-        expect(await reasonOf(h.caller({ ip: '192.0.2.50', browserId: guesser }).auth.login({ account, password: `wrong password ${i}` }))).toBe('BAD_CREDENTIALS');
+        expect(
+          await reasonOf(h.caller({ ip: '192.0.2.50', browserId: guesser }).auth.login({ account, password: `wrong password ${i}` })),
+        ).toBe('BAD_CREDENTIALS');
       }
       const pair = await errorOf(h.caller({ ip: '192.0.2.50', browserId: guesser }).auth.login({ account, password: 'wrong password' }));
       // The slow-down: from any other address, the account's 5 failures make a stranger wait.
@@ -113,7 +145,10 @@ describeOnEachDatabase('enumeration', (h) => {
       const account = `http_enum_${randomBytes(3).toString('hex')}`;
       await call(instance.url, 'auth.register', { account, password: 'the real password' });
       const wrong = await call(instance.url, 'auth.login', { account, password: 'wrong password' });
-      const unknown = await call(instance.url, 'auth.login', { account: `nobody_${randomBytes(4).toString('hex')}`, password: 'wrong password' });
+      const unknown = await call(instance.url, 'auth.login', {
+        account: `nobody_${randomBytes(4).toString('hex')}`,
+        password: 'wrong password',
+      });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(wrong.status);
       expect(unknown.body).toEqual(wrong.body);

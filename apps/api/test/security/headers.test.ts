@@ -23,7 +23,10 @@ beforeAll(async () => {
   sim = await startSimulator();
   webDist = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-web-dist-'));
   fs.mkdirSync(path.join(webDist, 'assets'));
-  fs.writeFileSync(path.join(webDist, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body><div id="app"></div></body></html>');
+  fs.writeFileSync(
+    path.join(webDist, 'index.html'),
+    '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body><div id="app"></div></body></html>',
+  );
   fs.writeFileSync(path.join(webDist, 'assets', 'app.js'), 'document.getElementById("app").textContent = "hi";');
   api = await startInstance({ kind: 'sqlite', file: ':memory:' }, sim.url, { webDist });
   withCors = await startInstance({ kind: 'sqlite', file: ':memory:' }, sim.url, { corsOrigins: [ALLOWED_ORIGIN] });
@@ -38,7 +41,13 @@ afterAll(async () => {
 /** The CSP as a map of directive → sources. */
 function cspOf(response: Response): Map<string, string[]> {
   const header = response.headers.get('content-security-policy') ?? '';
-  return new Map(header.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...sources]) => [name!, sources]));
+  return new Map(
+    header
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
 }
 
 describe('security headers', () => {
@@ -86,7 +95,10 @@ describe('security headers', () => {
 
 describe('CORS', () => {
   const preflight = (base: string, origin: string) =>
-    fetch(`${base}/trpc/auth.login`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    fetch(`${base}/trpc/auth.login`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
 
   it('is closed by default: no origin is allowed, not even for a preflight', async () => {
     for (const origin of ['https://evil.example', 'null', ALLOWED_ORIGIN]) {
@@ -99,7 +111,11 @@ describe('CORS', () => {
 
   it('refuses the requests another site can send without CORS (form posts, text/plain) before any procedure runs', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const response = await fetch(`${api.url}/trpc/weibo.login`, { method: 'POST', headers: { 'content-type': type, origin: 'https://evil.example' }, body: '{"code":"c","state":"s"}' });
+      const response = await fetch(`${api.url}/trpc/weibo.login`, {
+        method: 'POST',
+        headers: { 'content-type': type, origin: 'https://evil.example' },
+        body: '{"code":"c","state":"s"}',
+      });
       if (type.startsWith('multipart/')) {
         // No parser takes multipart under /trpc: Fastify refuses it (415) before the body is read
         // (security/bounds-process.test.ts sends 10 MB of it), answered in tRPC's error shape.
@@ -132,14 +148,19 @@ describe('request size limits', () => {
     const big = JSON.stringify({ account: 'someone', password: 'x'.repeat(70 * 1024) });
     expect((await post(api.url, '/trpc/auth.login', big)).status).toBe(413);
     expect((await post(api.url, '/trpc/auth.login', JSON.stringify({ pad: 'y'.repeat(5 * 1024 * 1024) }))).status).toBe(413);
-    expect((await post(api.url, '/api/weibo/revoked', `source=1&uid=2&pad=${'z'.repeat(70 * 1024)}`, 'application/x-www-form-urlencoded')).status).toBe(413);
+    expect(
+      (await post(api.url, '/api/weibo/revoked', `source=1&uid=2&pad=${'z'.repeat(70 * 1024)}`, 'application/x-www-form-urlencoded'))
+        .status,
+    ).toBe(413);
     // The server is still there and answering.
     expect((await fetch(`${api.url}/api/healthz`)).status).toBe(200);
   });
 
   it('answers long URLs, deep JSON and big headers with a 4xx', async () => {
     const responses = [
-      await fetch(`${api.url}/trpc/weibo.authorizeUrl?input=${encodeURIComponent(JSON.stringify({ redirectTo: `/${'a'.repeat(100_000)}` }))}`),
+      await fetch(
+        `${api.url}/trpc/weibo.authorizeUrl?input=${encodeURIComponent(JSON.stringify({ redirectTo: `/${'a'.repeat(100_000)}` }))}`,
+      ),
       await post(api.url, '/trpc/auth.login', `${'['.repeat(30_000)}${']'.repeat(30_000)}`),
       await post(api.url, '/trpc/auth.login', `{"account":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)},"password":"password-123"}`),
       await fetch(`${api.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${'a'.repeat(15_000)}` } }),
@@ -148,7 +169,9 @@ describe('request size limits', () => {
       expect(response.status, response.url).toBeGreaterThanOrEqual(400);
       expect(response.status, response.url).toBeLessThan(500);
     }
-    const tooManyHeaders = await fetch(`${api.url}/api/healthz`, { headers: { 'x-pad': 'p'.repeat(20_000), 'x-pad-2': 'q'.repeat(20_000) } }).catch(() => null);
+    const tooManyHeaders = await fetch(`${api.url}/api/healthz`, {
+      headers: { 'x-pad': 'p'.repeat(20_000), 'x-pad-2': 'q'.repeat(20_000) },
+    }).catch(() => null);
     if (tooManyHeaders) expect(tooManyHeaders.status).toBe(431);
   });
 });

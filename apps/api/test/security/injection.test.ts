@@ -10,7 +10,6 @@ import { Browser, call } from './support/http.ts';
 import { HOSTILE_STRINGS } from './support/hostile.ts';
 import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from './support/instances.ts';
 
-
 /** A lone surrogate is not text: UTF-8 storage and JSON keep it as U+FFFD (String#toWellFormed). */
 const wellFormed = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
@@ -36,8 +35,12 @@ describeOnEachDatabase('hostile strings in every field', (h) => {
     for (const account of HOSTILE_STRINGS) {
       expect(await reasonOf(h.caller().auth.register({ account, password: 'password-123' })), account).toBe('INVALID_INPUT');
       expect(await reasonOf(h.caller().auth.login({ account, password: 'password-123' })), account).toBe('INVALID_INPUT');
-      expect(await reasonOf(h.caller().weibo.bind({ ticket: login.ticket, account, password: 'password-123' })), account).toBe('INVALID_INPUT');
-      expect(await reasonOf(h.caller().weibo.register({ ticket: login.ticket, account, password: 'password-123' })), account).toBe('INVALID_INPUT');
+      expect(await reasonOf(h.caller().weibo.bind({ ticket: login.ticket, account, password: 'password-123' })), account).toBe(
+        'INVALID_INPUT',
+      );
+      expect(await reasonOf(h.caller().weibo.register({ ticket: login.ticket, account, password: 'password-123' })), account).toBe(
+        'INVALID_INPUT',
+      );
     }
   });
 
@@ -54,15 +57,19 @@ describeOnEachDatabase('hostile strings in every field', (h) => {
     }
   });
 
-  it('answers them as codes, states, tickets and tokens with the field\'s own reason', async () => {
+  it("answers them as codes, states, tickets and tokens with the field's own reason", async () => {
     const uid = await h.newWeiboUser();
     for (const value of HOSTILE_STRINGS) {
       const browser = h.newBrowser();
-      expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: value })), value).toBe('STATE_INVALID');
+      expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: value })), value).toBe(
+        'STATE_INVALID',
+      );
       const { state } = await h.caller({ browserId: browser }).weibo.authorizeUrl();
       // The code goes to Weibo form-encoded: Weibo refuses it as a code, nothing else.
       expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: value, state })), value).toBe('WEIBO_CODE_INVALID');
-      expect(await reasonOf(h.caller().weibo.register({ ticket: value, account: 'inj_ticket', password: 'password-123' })), value).toBe('TICKET_INVALID');
+      expect(await reasonOf(h.caller().weibo.register({ ticket: value, account: 'inj_ticket', password: 'password-123' })), value).toBe(
+        'TICKET_INVALID',
+      );
       expect(await reasonOf(h.caller({ token: value }).auth.me()), value).toBe('UNAUTHENTICATED');
     }
   });
@@ -96,10 +103,19 @@ describeOnEachDatabase('hostile strings in every field', (h) => {
     for (const [i, value] of [...HOSTILE_STRINGS, `${"' OR 1=1 -- ".repeat(8)}`, 'x'.repeat(600)].entries()) {
       // Headers carry Latin-1 only: what is not survives as its UTF-8 bytes, as a browser would send them.
       const header = Buffer.from(value.replace(/[\u0000-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
-      const browser = new Browser(api.url, { 'user-agent': header, 'x-forwarded-for': header, cookie: `wl_browser=${encodeURIComponent(wellFormed(value))}` });
-      const registered = await browser.call<{ session: { token: string } }>('auth.register', { account: `inj_hdr_${i}_${Date.now().toString(36)}`, password: 'password-123' });
+      const browser = new Browser(api.url, {
+        'user-agent': header,
+        'x-forwarded-for': header,
+        cookie: `wl_browser=${encodeURIComponent(wellFormed(value))}`,
+      });
+      const registered = await browser.call<{ session: { token: string } }>('auth.register', {
+        account: `inj_hdr_${i}_${Date.now().toString(36)}`,
+        password: 'password-123',
+      });
       expect(registered.status, value).toBe(200);
-      const activity = await call<{ events: { userAgent: string; ip: string }[] }>(api.url, 'auth.activity', undefined, { token: registered.data.session.token });
+      const activity = await call<{ events: { userAgent: string; ip: string }[] }>(api.url, 'auth.activity', undefined, {
+        token: registered.data.session.token,
+      });
       // fetch trims header values; the API keeps the columns' sizes (512, 64) and otherwise every byte.
       expect(activity.data.events[0]!.userAgent).toBe(header.trim().slice(0, 512));
       expect(activity.data.events[0]!.ip).toBe(header.split(',').at(-1)!.trim().slice(0, 64));
@@ -116,7 +132,11 @@ describeOnEachDatabase('hostile strings in every field', (h) => {
     for (const value of HOSTILE_STRINGS.map(wellFormed)) {
       const get = await fetch(`${api.url}/api/weibo/revoked?source=${encodeURIComponent(value)}&uid=${encodeURIComponent(value)}`);
       expect(get.status).toBe(200);
-      const post = await fetch(`${api.url}/api/weibo/revoked`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ source: value, uid: value, auth_end: value }).toString() });
+      const post = await fetch(`${api.url}/api/weibo/revoked`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ source: value, uid: value, auth_end: value }).toString(),
+      });
       expect(post.status).toBe(200);
     }
     expect(await h.count('identities')).toBe(identitiesBefore);

@@ -35,7 +35,11 @@ afterAll(async () => {
 });
 
 async function control<T>(route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sim.url}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const response = await fetch(`${sim.url}/__sim${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
   return (await response.json()) as T;
 }
 const newWeiboUser = async () => (await control<{ uid: string }>('/users', { screenName: '日志' })).uid;
@@ -62,10 +66,16 @@ async function exercise(base: string, secrets: string[]): Promise<void> {
   const ticketed = await browser.call<{ ticket: string }>('weibo.login', { code: code1, state: first.data.state });
   const ticket1 = keep(ticketed.data.ticket);
   await browser.call('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: keep(`pw-Wrong-${tag}-2`) });
-  keep((await browser.call<{ session: { token: string } }>('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: passwordA })).data.session.token);
+  keep(
+    (await browser.call<{ session: { token: string } }>('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: passwordA }))
+      .data.session.token,
+  );
   const again = await browser.call<{ state: string }>('weibo.authorizeUrl');
   keep(again.data.state);
-  keep((await browser.call<{ session: { token: string } }>('weibo.login', { code: keep(await mintCode(uid1)), state: again.data.state })).data.session.token);
+  keep(
+    (await browser.call<{ session: { token: string } }>('weibo.login', { code: keep(await mintCode(uid1)), state: again.data.state })).data
+      .session.token,
+  );
 
   // Register from a ticket.
   const uid2 = await newWeiboUser();
@@ -74,7 +84,15 @@ async function exercise(base: string, secrets: string[]): Promise<void> {
   const t2 = await browser.call<{ ticket: string }>('weibo.login', { code: keep(await mintCode(uid2)), state: s2.data.state });
   keep(t2.data.ticket);
   const passwordB = keep(`pb-Secret-${tag}-2`);
-  keep((await browser.call<{ session: { token: string } }>('weibo.register', { ticket: t2.data.ticket, account: `log_b_${tag}`, password: passwordB })).data.session.token);
+  keep(
+    (
+      await browser.call<{ session: { token: string } }>('weibo.register', {
+        ticket: t2.data.ticket,
+        account: `log_b_${tag}`,
+        password: passwordB,
+      })
+    ).data.session.token,
+  );
 
   // Connect from the settings page, then unbind (a wrong password first).
   const passwordC = keep(`pc-Secret-${tag}-3`);
@@ -106,10 +124,16 @@ async function exercise(base: string, secrets: string[]): Promise<void> {
   await browser.call('auth.login', { account: `log_a_${tag}`, password: keep(`pw-TooLong-${tag}-${'x'.repeat(80)}`) });
   await browser.call('weibo.bind', { ticket: ticket1, account: `log_a_${tag}`, password: passwordA });
   await browser.call('auth.me', undefined, { token: keep(resignedWith(tokenA, OTHER_SECRET)) });
-  await fetch(`${base}/trpc/auth.login?input=${encodeURIComponent(JSON.stringify({ account: `log_a_${tag}`, password: keep(`pw-InUrl-${tag}-4`) }))}`);
+  await fetch(
+    `${base}/trpc/auth.login?input=${encodeURIComponent(JSON.stringify({ account: `log_a_${tag}`, password: keep(`pw-InUrl-${tag}-4`) }))}`,
+  );
 
   // Weibo's revocation callback, then both kinds of logout.
-  await fetch(`${base}/api/weibo/revoked`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `source=${DEMO_APP.clientId}&uid=${uid1}&auth_end=1` });
+  await fetch(`${base}/api/weibo/revoked`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `source=${DEMO_APP.clientId}&uid=${uid1}&auth_end=1`,
+  });
   await browser.call('auth.logout', undefined, { token: tokenA });
   await browser.call('auth.logout', { everywhere: true }, { token: tokenC });
 }
@@ -151,7 +175,11 @@ describe('logs hold no credentials', () => {
     const lines = output.split('\n').filter(Boolean);
     // The scan means something only if the requests were logged at all.
     expect(lines.length, output.slice(0, 2000)).toBeGreaterThan(level === 'info' ? 20 : 40);
-    const leaks = secrets.flatMap((secret) => forms(secret).filter((form) => output.includes(form)).map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })));
+    const leaks = secrets.flatMap((secret) =>
+      forms(secret)
+        .filter((form) => output.includes(form))
+        .map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })),
+    );
     expect(leaks).toEqual([]);
   });
 });
@@ -170,7 +198,9 @@ describe('logs hold no credentials', () => {
 describe.skipIf(!DIALECTS.includes('mysql'))('driver errors on MySQL are logged by their code, never with their statement', () => {
   it.each(['info', 'trace'])('at LOG_LEVEL=%s', async (level) => {
     const scratch = await createScratchMysqlDatabase(MYSQL_URL, 'wl_logscan');
-    const api = await spawnApi(apiEnv(proxy.url, { DATABASE_URL: scratch.url, LOG_LEVEL: level, WEB_DIST: path.join(tmp, 'web'), BCRYPT_COST: '10' }));
+    const api = await spawnApi(
+      apiEnv(proxy.url, { DATABASE_URL: scratch.url, LOG_LEVEL: level, WEB_DIST: path.join(tmp, 'web'), BCRYPT_COST: '10' }),
+    );
     const secrets: string[] = [];
     const keep = <T extends string>(value: T): T => (secrets.push(value), value);
     const answersBefore = proxy.answers.length;
@@ -187,7 +217,9 @@ describe.skipIf(!DIALECTS.includes('mysql'))('driver errors on MySQL are logged 
 
       // The failures: every insert below now meets an error carrying its statement.
       await admin.query('rename table bind_tickets to bind_tickets_away, sessions to sessions_away');
-      await admin.query("create trigger users_refused before insert on users for each row signal sqlstate '45000' set message_text = 'refused by the log-scan test'");
+      await admin.query(
+        "create trigger users_refused before insert on users for each row signal sqlstate '45000' set message_text = 'refused by the log-scan test'",
+      );
 
       // A Weibo login of a new user: the bind ticket's insert holds the access token.
       const s1 = await browser.call<{ state: string }>('weibo.authorizeUrl');
@@ -215,7 +247,11 @@ describe.skipIf(!DIALECTS.includes('mysql'))('driver errors on MySQL are logged 
     const output = api.output();
     const lines = output.split('\n').filter(Boolean);
     // …and never with a value: no secret, no statement, no id or hash of any kind.
-    const leaks = secrets.flatMap((secret) => forms(secret).filter((form) => output.includes(form)).map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })));
+    const leaks = secrets.flatMap((secret) =>
+      forms(secret)
+        .filter((form) => output.includes(form))
+        .map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })),
+    );
     expect(leaks).toEqual([]);
     for (const line of lines) {
       let logged: unknown;
@@ -233,9 +269,14 @@ describe.skipIf(!DIALECTS.includes('mysql'))('driver errors on MySQL are logged 
       expect(text, 'an id or a hash').not.toMatch(/[0-9a-f]{32}/i);
     }
     // Each error is still logged, and says what it was: errno and SQL state, and the driver's code.
-    const errors = lines.filter((line) => line.includes('"msg":"unexpected error"')).map((line) => (JSON.parse(line) as { err: { errno?: number; sqlState?: string; code?: string } }).err);
+    const errors = lines
+      .filter((line) => line.includes('"msg":"unexpected error"'))
+      .map((line) => (JSON.parse(line) as { err: { errno?: number; sqlState?: string; code?: string } }).err);
     expect(errors.map((err) => err.errno)).toEqual([1146, 1146, 1644]);
     expect(errors.map((err) => err.sqlState)).toEqual(['42S02', '42S02', '45000']);
-    expect(errors.map((err) => err.code), "the driver's error codes").toEqual(['ER_NO_SUCH_TABLE', 'ER_NO_SUCH_TABLE', 'ER_SIGNAL_EXCEPTION']);
+    expect(
+      errors.map((err) => err.code),
+      "the driver's error codes",
+    ).toEqual(['ER_NO_SUCH_TABLE', 'ER_NO_SUCH_TABLE', 'ER_SIGNAL_EXCEPTION']);
   });
 });

@@ -38,7 +38,10 @@ const production = () =>
 async function refusal(env: Record<string, string>): Promise<{ code: number | null; output: string; listened: boolean }> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [API_MAIN], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [API_MAIN], {
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -47,31 +50,99 @@ async function refusal(env: Record<string, string>): Promise<{ code: number | nu
   return { code, output, listened: /api listening/.test(output) };
 }
 
-const without = (env: Record<string, string>, ...names: string[]) => Object.fromEntries(Object.entries(env).filter(([name]) => !names.includes(name)));
+const without = (env: Record<string, string>, ...names: string[]) =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !names.includes(name)));
 
 describe('the production start refuses weak configuration', () => {
   const cases: [string, () => Record<string, string>, RegExp, string?][] = [
     ['no JWT_SECRET', () => without(production(), 'JWT_SECRET'), /^Configuration error: JWT_SECRET: required/],
     ['an empty JWT_SECRET', () => ({ ...production(), JWT_SECRET: '' }), /^Configuration error: JWT_SECRET: required/],
-    ['a short JWT_SECRET', () => ({ ...production(), JWT_SECRET: 'hunter2-but-longer' }), /^Configuration error: JWT_SECRET: must be at least 32/, 'hunter2-but-longer'],
-    ['the development JWT_SECRET', () => ({ ...production(), JWT_SECRET: DEV_JWT_SECRET }), /^Configuration error: JWT_SECRET: the development default/, DEV_JWT_SECRET],
-    ['no Weibo app', () => without(production(), 'WEIBO_CLIENT_ID', 'WEIBO_CLIENT_SECRET'), /^Configuration error: WEIBO_CLIENT_ID: required/],
-    ['a Weibo id without its secret', () => without(production(), 'WEIBO_CLIENT_SECRET'), /^Configuration error: WEIBO_CLIENT_SECRET: required/],
+    [
+      'a short JWT_SECRET',
+      () => ({ ...production(), JWT_SECRET: 'hunter2-but-longer' }),
+      /^Configuration error: JWT_SECRET: must be at least 32/,
+      'hunter2-but-longer',
+    ],
+    [
+      'the development JWT_SECRET',
+      () => ({ ...production(), JWT_SECRET: DEV_JWT_SECRET }),
+      /^Configuration error: JWT_SECRET: the development default/,
+      DEV_JWT_SECRET,
+    ],
+    [
+      'no Weibo app',
+      () => without(production(), 'WEIBO_CLIENT_ID', 'WEIBO_CLIENT_SECRET'),
+      /^Configuration error: WEIBO_CLIENT_ID: required/,
+    ],
+    [
+      'a Weibo id without its secret',
+      () => without(production(), 'WEIBO_CLIENT_SECRET'),
+      /^Configuration error: WEIBO_CLIENT_SECRET: required/,
+    ],
     ['TRUST_PROXY=true (believes any client)', () => ({ ...production(), TRUST_PROXY: 'true' }), /^Configuration error: TRUST_PROXY: /],
-    ['a TRUST_PROXY hop count', () => ({ ...production(), TRUST_PROXY: '1' }), /^Configuration error: TRUST_PROXY: a hop count would believe X-Forwarded-For/],
-    ['TRUST_PROXY=0.0.0.0/0', () => ({ ...production(), TRUST_PROXY: '127.0.0.1,0.0.0.0/0' }), /^Configuration error: TRUST_PROXY: "0.0.0.0\/0" would trust every address/],
-    ['TRUST_PROXY=::/0', () => ({ ...production(), TRUST_PROXY: '::/0' }), /^Configuration error: TRUST_PROXY: "::\/0" would trust every address/],
+    [
+      'a TRUST_PROXY hop count',
+      () => ({ ...production(), TRUST_PROXY: '1' }),
+      /^Configuration error: TRUST_PROXY: a hop count would believe X-Forwarded-For/,
+    ],
+    [
+      'TRUST_PROXY=0.0.0.0/0',
+      () => ({ ...production(), TRUST_PROXY: '127.0.0.1,0.0.0.0/0' }),
+      /^Configuration error: TRUST_PROXY: "0.0.0.0\/0" would trust every address/,
+    ],
+    [
+      'TRUST_PROXY=::/0',
+      () => ({ ...production(), TRUST_PROXY: '::/0' }),
+      /^Configuration error: TRUST_PROXY: "::\/0" would trust every address/,
+    ],
     // Before the second edition this reached Fastify, whose throw was reported as "database unreachable".
-    ['a TRUST_PROXY item that is no address', () => ({ ...production(), TRUST_PROXY: '127.0.0.1,proxy.internal' }), /^Configuration error: TRUST_PROXY: "proxy.internal" is not an address/],
-    ["the simulator's demo app id", () => ({ ...production(), WEIBO_CLIENT_ID: SIMULATOR_DEFAULTS.clientId }), /^Configuration error: WEIBO_CLIENT_ID: the simulator's demo app/],
-    ["the simulator's demo app secret", () => ({ ...production(), WEIBO_CLIENT_SECRET: SIMULATOR_DEFAULTS.clientSecret }), /^Configuration error: WEIBO_CLIENT_SECRET: the simulator's demo secret/, SIMULATOR_DEFAULTS.clientSecret],
-    ['an http: WEIBO_API_BASE off this machine', () => ({ ...production(), WEIBO_API_BASE: 'http://api.weibo.com' }), /^Configuration error: WEIBO_API_BASE: must be an https: URL in production/],
-    ['an http: WEIBO_AUTHORIZE_URL off this machine', () => ({ ...production(), WEIBO_AUTHORIZE_URL: 'http://api.weibo.com/oauth2/authorize' }), /^Configuration error: WEIBO_AUTHORIZE_URL: must be an https: URL/],
-    ['an http: WEIBO_REDIRECT_URI off this machine', () => ({ ...production(), WEIBO_REDIRECT_URI: 'http://login.example.com/weibo' }), /^Configuration error: WEIBO_REDIRECT_URI: must be an https: URL/],
-    ['AUDIT_RETENTION_DAYS=0', () => ({ ...production(), AUDIT_RETENTION_DAYS: '0' }), /^Configuration error: AUDIT_RETENTION_DAYS: must be a whole number from 1 to 3650$/],
-    ['WEIBO_CALL_BUDGET_PER_MINUTE=none', () => ({ ...production(), WEIBO_CALL_BUDGET_PER_MINUTE: 'none' }), /^Configuration error: WEIBO_CALL_BUDGET_PER_MINUTE: must be a whole number of at least 1$/],
+    [
+      'a TRUST_PROXY item that is no address',
+      () => ({ ...production(), TRUST_PROXY: '127.0.0.1,proxy.internal' }),
+      /^Configuration error: TRUST_PROXY: "proxy.internal" is not an address/,
+    ],
+    [
+      "the simulator's demo app id",
+      () => ({ ...production(), WEIBO_CLIENT_ID: SIMULATOR_DEFAULTS.clientId }),
+      /^Configuration error: WEIBO_CLIENT_ID: the simulator's demo app/,
+    ],
+    [
+      "the simulator's demo app secret",
+      () => ({ ...production(), WEIBO_CLIENT_SECRET: SIMULATOR_DEFAULTS.clientSecret }),
+      /^Configuration error: WEIBO_CLIENT_SECRET: the simulator's demo secret/,
+      SIMULATOR_DEFAULTS.clientSecret,
+    ],
+    [
+      'an http: WEIBO_API_BASE off this machine',
+      () => ({ ...production(), WEIBO_API_BASE: 'http://api.weibo.com' }),
+      /^Configuration error: WEIBO_API_BASE: must be an https: URL in production/,
+    ],
+    [
+      'an http: WEIBO_AUTHORIZE_URL off this machine',
+      () => ({ ...production(), WEIBO_AUTHORIZE_URL: 'http://api.weibo.com/oauth2/authorize' }),
+      /^Configuration error: WEIBO_AUTHORIZE_URL: must be an https: URL/,
+    ],
+    [
+      'an http: WEIBO_REDIRECT_URI off this machine',
+      () => ({ ...production(), WEIBO_REDIRECT_URI: 'http://login.example.com/weibo' }),
+      /^Configuration error: WEIBO_REDIRECT_URI: must be an https: URL/,
+    ],
+    [
+      'AUDIT_RETENTION_DAYS=0',
+      () => ({ ...production(), AUDIT_RETENTION_DAYS: '0' }),
+      /^Configuration error: AUDIT_RETENTION_DAYS: must be a whole number from 1 to 3650$/,
+    ],
+    [
+      'WEIBO_CALL_BUDGET_PER_MINUTE=none',
+      () => ({ ...production(), WEIBO_CALL_BUDGET_PER_MINUTE: 'none' }),
+      /^Configuration error: WEIBO_CALL_BUDGET_PER_MINUTE: must be a whole number of at least 1$/,
+    ],
     ['CORS_ORIGINS=*', () => ({ ...production(), CORS_ORIGINS: '*' }), /^Configuration error: CORS_ORIGINS: /],
-    ['a non-http redirect URI', () => ({ ...production(), WEIBO_REDIRECT_URI: 'javascript:alert(1)' }), /^Configuration error: WEIBO_REDIRECT_URI: /],
+    [
+      'a non-http redirect URI',
+      () => ({ ...production(), WEIBO_REDIRECT_URI: 'javascript:alert(1)' }),
+      /^Configuration error: WEIBO_REDIRECT_URI: /,
+    ],
     ['a bcrypt cost under 10', () => ({ ...production(), BCRYPT_COST: '4' }), /^Configuration error: BCRYPT_COST: /],
   ];
 
@@ -88,7 +159,9 @@ describe('the production start refuses weak configuration', () => {
   it('an invalid TRUST_PROXY outside production also stops the start with the TRUST_PROXY line', async () => {
     const result = await refusal({ ...without(production(), 'NODE_ENV'), TRUST_PROXY: '10.0.0.0/33' });
     expect(result.code).toBe(1);
-    expect(result.output.trim()).toBe('Configuration error: TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR or loopback/linklocal/uniquelocal');
+    expect(result.output.trim()).toBe(
+      'Configuration error: TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR or loopback/linklocal/uniquelocal',
+    );
     expect(result.output).not.toMatch(/database unreachable/);
   });
 

@@ -16,14 +16,42 @@ import { type Instance, type SharedDatabase, sharedDatabase, startInstance } fro
 
 const APP = 'https://login.example.com';
 
-
 describe('redirectTo is an in-app path, whatever the encoding', () => {
   it('the schema refuses every off-site form', () => {
     for (const value of OFFSITE_REDIRECTS) expect(redirectToSchema.safeParse(value).success, JSON.stringify(value)).toBe(false);
   });
 
   it('no accepted value leaves the origin when a browser resolves it, raw or decoded (property)', () => {
-    const pieces = ['/', '\\', '%', '%2f', '%2F', '%5c', '%5C', '%09', '%0a', '%0D', '%20', '%25', '%E0', '%u002f', '.', '..', ':', '@', '?', '#', ' ', '\t', 'evil.example', 'x', 'javascript:', 'https:', '\uff0f', '\u2215'];
+    const pieces = [
+      '/',
+      '\\',
+      '%',
+      '%2f',
+      '%2F',
+      '%5c',
+      '%5C',
+      '%09',
+      '%0a',
+      '%0D',
+      '%20',
+      '%25',
+      '%E0',
+      '%u002f',
+      '.',
+      '..',
+      ':',
+      '@',
+      '?',
+      '#',
+      ' ',
+      '\t',
+      'evil.example',
+      'x',
+      'javascript:',
+      'https:',
+      '\uff0f',
+      '\u2215',
+    ];
     const candidate = fc.oneof(
       fc.array(fc.constantFrom(...pieces), { maxLength: 8 }).map((parts) => `/${parts.join('')}`),
       fc.array(fc.constantFrom(...pieces), { maxLength: 8 }).map((parts) => parts.join('')),
@@ -83,7 +111,12 @@ describe.each(DIALECTS)('redirectTo through the API on %s', (dialect) => {
       expect(result.reason).toBe('INVALID_INPUT');
     }
     // Hand-encoded query strings too, as a link crafted by an attacker would carry them.
-    for (const raw of ['%7B%22redirectTo%22%3A%22%2F%2Fevil.example%22%7D', '{"redirectTo":"\\/\\/evil.example"}', '{"redirectTo":"\\u002f\\u002fevil.example"}', '{"redirectTo":"/\\u005cevil.example"}']) {
+    for (const raw of [
+      '%7B%22redirectTo%22%3A%22%2F%2Fevil.example%22%7D',
+      '{"redirectTo":"\\/\\/evil.example"}',
+      '{"redirectTo":"\\u002f\\u002fevil.example"}',
+      '{"redirectTo":"/\\u005cevil.example"}',
+    ]) {
       const response = await fetch(`${api.url}/trpc/weibo.authorizeUrl?input=${raw.startsWith('%') ? raw : encodeURIComponent(raw)}`);
       expect(response.status, raw).toBe(400);
     }
@@ -92,11 +125,25 @@ describe.each(DIALECTS)('redirectTo through the API on %s', (dialect) => {
   });
 
   it('gives an accepted path back verbatim after the Weibo round trip', async () => {
-    for (const redirectTo of ['/settings', '/设置/微博?tab=绑定&x=%2F%2F#frag', '/javascript:alert(1)', "/a'b\"c<d>", '/%E2%80%AE']) {
+    for (const redirectTo of ['/settings', '/设置/微博?tab=绑定&x=%2F%2F#frag', '/javascript:alert(1)', '/a\'b"c<d>', '/%E2%80%AE']) {
       const browser = new Browser(api.url);
       const { data } = await browser.call<{ state: string }>('weibo.authorizeUrl', { redirectTo });
-      const uid = ((await (await fetch(`${sim.url}/__sim/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ screenName: 'redirect' }) })).json()) as { uid: string }).uid;
-      const { codes } = (await (await fetch(`${sim.url}/__sim/codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }) })).json()) as { codes: string[] };
+      const uid = (
+        (await (
+          await fetch(`${sim.url}/__sim/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ screenName: 'redirect' }),
+          })
+        ).json()) as { uid: string }
+      ).uid;
+      const { codes } = (await (
+        await fetch(`${sim.url}/__sim/codes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }),
+        })
+      ).json()) as { codes: string[] };
       const login = await browser.call<{ redirectTo: string }>('weibo.login', { code: codes[0], state: data.state });
       expect(login.data.redirectTo).toBe(redirectTo);
       expect(new URL(login.data.redirectTo, APP).origin).toBe(APP);

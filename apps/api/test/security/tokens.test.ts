@@ -29,7 +29,7 @@ describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => 
       ...unsigned(alice.token),
       ...unsigned(alice.token, { sub: bob.userId }),
       tampered(alice.token, { sub: bob.userId }),
-      tampered(alice.token, { exp: claimsOf(alice.token).exp as number + 365 * 86_400 }),
+      tampered(alice.token, { exp: (claimsOf(alice.token).exp as number) + 365 * 86_400 }),
       tampered(alice.token, { aud: 'session', iss: 'someone-else' }),
       flippedSignature(alice.token),
       alice.token.split('.').slice(0, 2).join('.'),
@@ -55,7 +55,10 @@ describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => 
     const ticket = await pendingTicket();
     const other = await pendingTicket();
     const bind = (t: string) => reasonOf(h.caller().weibo.bind({ ticket: t, account: account.account, password: account.password }));
-    const register = (t: string) => reasonOf(h.caller().weibo.register({ ticket: t, account: `forged_${Math.random().toString(36).slice(2, 10)}`, password: 'password-123' }));
+    const register = (t: string) =>
+      reasonOf(
+        h.caller().weibo.register({ ticket: t, account: `forged_${Math.random().toString(36).slice(2, 10)}`, password: 'password-123' }),
+      );
     const forgeries = [
       resignedWith(ticket, OTHER_SECRET),
       resignedWith(ticket, TEST_SECRET, 'HS512'),
@@ -80,7 +83,9 @@ describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => 
     const ticket = await pendingTicket();
     const { jti, exp } = claimsOf(ticket) as { jti: string; exp: number };
     const otherUid = signToken(TEST_SECRET, 'weibo-bind', { subject: '1000000001', jwtid: jti }, exp * 1000, h.clock.now);
-    expect(await reasonOf(h.caller().weibo.bind({ ticket: otherUid, account: account.account, password: account.password }))).toBe('TICKET_INVALID');
+    expect(await reasonOf(h.caller().weibo.bind({ ticket: otherUid, account: account.account, password: account.password }))).toBe(
+      'TICKET_INVALID',
+    );
   });
 
   it('refuses a state with one character changed, in another case, or padded, and still takes the real one', async () => {
@@ -88,12 +93,23 @@ describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => 
     const browser = h.newBrowser();
     const { state } = await h.caller({ browserId: browser }).weibo.authorizeUrl();
     const login = async (s: string) => reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state: s }));
-    for (const forged of [flippedChar(state), flippedChar(state, 0), state.toUpperCase(), state.toLowerCase(), `${state} `, ` ${state}`, `${state}=`, state.slice(1)]) {
+    for (const forged of [
+      flippedChar(state),
+      flippedChar(state, 0),
+      state.toUpperCase(),
+      state.toLowerCase(),
+      `${state} `,
+      ` ${state}`,
+      `${state}=`,
+      state.slice(1),
+    ]) {
       if (forged === state) continue;
       expect(await login(forged), forged).toBe('STATE_INVALID');
     }
     // A browser cookie that is almost this browser's is another browser.
-    expect(await reasonOf(h.caller({ browserId: flippedChar(browser) }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: flippedChar(browser) }).weibo.login({ code: await h.mintCode(uid), state }))).toBe(
+      'STATE_INVALID',
+    );
     expect(await login(state)).toBe('resolved');
   });
 });

@@ -47,7 +47,12 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
   const testDb = await createTestDatabase(dialect);
   const database = openDatabase(testDb.config);
   await migrateToLatest(database.db);
-  const clock = { now: Date.now(), advance(ms: number) { this.now += ms; } };
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      this.now += ms;
+    },
+  };
   const log = pino({ level: 'silent' });
   const weiboConfig = {
     clientId: DEMO_APP.clientId,
@@ -68,7 +73,8 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
   });
 
   const control = async <T>(path: string, body: unknown, method = 'POST'): Promise<T> => {
-    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init: RequestInit =
+      body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     const response = await fetch(`${sim.url}/__sim${path}`, init);
     if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
@@ -92,7 +98,12 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       // Each caller is a client of its own unless the test names the address: the per-address
       // limits are tested where they are meant, not tripped by a suite's hundredth registration.
       const ip = options.ip ?? randomClientAddress();
-      const request: Context['request'] = { client: { ip, userAgent: 'vitest' }, addressKey: addressKeyOf(ip), browserId, signal: undefined };
+      const request: Context['request'] = {
+        client: { ip, userAgent: 'vitest' },
+        addressKey: addressKeyOf(ip),
+        browserId,
+        signal: undefined,
+      };
       const ctx: Context = {
         deps,
         request,
@@ -123,7 +134,10 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       return { account, password, token: result.session.token, userId: result.user.id };
     },
     async count(table: 'users' | 'identities' | 'sessions' | 'bind_tickets' | 'oauth_states' | 'auth_events'): Promise<number> {
-      const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async close() {

@@ -13,9 +13,7 @@ export interface AsyncAction<Args extends unknown[], Result> {
   reset: () => void;
 }
 
-export function useAsyncAction<Args extends unknown[], Result>(
-  action: (...args: Args) => Promise<Result>,
-): AsyncAction<Args, Result> {
+export function useAsyncAction<Args extends unknown[], Result>(action: (...args: Args) => Promise<Result>): AsyncAction<Args, Result> {
   const busy = ref(false);
   const error = shallowRef<UiError | null>(null);
 

@@ -25,9 +25,7 @@ export type WeiboReturn =
   | { kind: 'none' };
 
 export type WeiboOutcome =
-  | { kind: 'signed-in'; redirectTo: string }
-  | { kind: 'bind'; pending: BindRequired }
-  | { kind: 'connected'; identity: Identity };
+  { kind: 'signed-in'; redirectTo: string } | { kind: 'bind'; pending: BindRequired } | { kind: 'connected'; identity: Identity };
 
 const TRIP_KEY_PREFIX = 'weibo-login.trip.';
 const PENDING_BIND_KEY = 'weibo-login.pending-bind';

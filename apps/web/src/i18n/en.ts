@@ -135,7 +135,8 @@ const en: typeof zhCN = {
     TOO_MANY_ATTEMPTS: p`Too many failed attempts. Please try again in ${'wait'}.`,
     TOO_MANY_ATTEMPTS_LATER: 'Too many failed attempts. Please try again later.',
     ACCOUNT_TAKEN: 'This account name is already taken. Please choose another.',
-    WEIBO_ALREADY_BOUND: 'This Weibo account is already bound to another account here. Sign in with that account, or unbind it there first.',
+    WEIBO_ALREADY_BOUND:
+      'This Weibo account is already bound to another account here. Sign in with that account, or unbind it there first.',
     ACCOUNT_ALREADY_BOUND: 'This account already has a different Weibo bound. Unbind it on the account page first.',
     UNAUTHENTICATED: 'Your session has ended. Please sign in again.',
     SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Please try again in a moment.',

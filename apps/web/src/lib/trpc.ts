@@ -19,7 +19,10 @@ async function fetchNoticingDeadSessions(url: RequestInfo | URL, init?: RequestI
   const sentToken = new Headers(init?.headers).get('authorization')?.replace(/^Bearer /, '') ?? null;
   const response = await fetch(url, init);
   if (sentToken !== null && response.status === 401) {
-    const body: unknown = await response.clone().json().catch(() => null);
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => null);
     // A newer sign-in may have replaced the token meanwhile; only the token that died is dropped.
     if (reasonInBody(body) === 'UNAUTHENTICATED' && currentToken() === sentToken) {
       dropSession();

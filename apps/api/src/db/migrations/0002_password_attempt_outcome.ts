@@ -6,7 +6,10 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('password_attempts').addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('password_attempts')
+    .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.updateTable('password_attempts').set({ failed: 1 }).execute();
 }
 

@@ -12,8 +12,9 @@ export interface AuditEvent {
   at: number;
 }
 
-const insertEvent = prepareQuery((db, userId: number | null, accountKey: string | null, kind: ActivityKind, ip: string | null, userAgent: string | null, at: number) =>
-  db.insertInto('auth_events').values({ user_id: userId, account_key: accountKey, kind, ip, user_agent: userAgent, at }),
+const insertEvent = prepareQuery(
+  (db, userId: number | null, accountKey: string | null, kind: ActivityKind, ip: string | null, userAgent: string | null, at: number) =>
+    db.insertInto('auth_events').values({ user_id: userId, account_key: accountKey, kind, ip, user_agent: userAgent, at }),
 );
 
 export async function recordEvent(db: DbHandle, event: AuditEvent): Promise<void> {
@@ -21,5 +22,12 @@ export async function recordEvent(db: DbHandle, event: AuditEvent): Promise<void
 }
 
 export async function listUserEvents(db: DbHandle, userId: number, limit: number): Promise<AuthEventRow[]> {
-  return db.selectFrom('auth_events').selectAll().where('user_id', '=', userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('auth_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -22,7 +22,12 @@ export async function findIdentityWithUser(db: DbHandle, provider: string, provi
 }
 
 export async function findIdentityByUid(db: DbHandle, provider: string, providerUid: string): Promise<IdentityRow | undefined> {
-  return db.selectFrom('identities').selectAll().where('provider', '=', provider).where('provider_uid', '=', providerUid).executeTakeFirst();
+  return db
+    .selectFrom('identities')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('provider_uid', '=', providerUid)
+    .executeTakeFirst();
 }
 
 export async function listUserIdentities(db: DbHandle, userId: number): Promise<IdentityRow[]> {
@@ -31,7 +36,13 @@ export async function listUserIdentities(db: DbHandle, userId: number): Promise<
 
 export async function insertIdentity(db: DbHandle, row: NewIdentityRow): Promise<IdentityRow> {
   const result = await db.insertInto('identities').values(row).executeTakeFirstOrThrow();
-  return { ...row, id: Number(result.insertId), avatar_url: row.avatar_url ?? null, access_token: row.access_token ?? null, token_expires_at: row.token_expires_at ?? null };
+  return {
+    ...row,
+    id: Number(result.insertId),
+    avatar_url: row.avatar_url ?? null,
+    access_token: row.access_token ?? null,
+    token_expires_at: row.token_expires_at ?? null,
+  };
 }
 
 export async function updateIdentity(
@@ -44,7 +55,12 @@ export async function updateIdentity(
 
 /** Returns the identity that was removed, if there was one. */
 export async function deleteUserIdentity(db: DbHandle, userId: number, provider: string): Promise<IdentityRow | undefined> {
-  const row = await db.selectFrom('identities').selectAll().where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+  const row = await db
+    .selectFrom('identities')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('provider', '=', provider)
+    .executeTakeFirst();
   if (!row) return undefined;
   const deleted = await db.deleteFrom('identities').where('id', '=', row.id).executeTakeFirst();
   return deleted.numDeletedRows === 1n ? row : undefined;

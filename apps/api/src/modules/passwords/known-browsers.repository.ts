@@ -18,5 +18,9 @@ export async function rememberBrowser(db: DbHandle, userId: number, browserHash:
   const insert = db.insertInto('known_browsers').values({ user_id: userId, browser_hash: browserHash, last_seen_at: now });
   // The two dialects spell an upsert differently; the primary key settles races either way.
   const isMysql = db.getExecutor().adapter instanceof MysqlAdapter;
-  await (isMysql ? insert.onDuplicateKeyUpdate({ last_seen_at: now }) : insert.onConflict((oc) => oc.columns(['user_id', 'browser_hash']).doUpdateSet({ last_seen_at: now }))).execute();
+  await (
+    isMysql
+      ? insert.onDuplicateKeyUpdate({ last_seen_at: now })
+      : insert.onConflict((oc) => oc.columns(['user_id', 'browser_hash']).doUpdateSet({ last_seen_at: now }))
+  ).execute();
 }

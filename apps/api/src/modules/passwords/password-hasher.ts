@@ -182,7 +182,11 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
       const queue = first && task.op === 'verify' ? queues.first : queues[task.op];
       // Jobs wait only when every thread is busy, so the bound counts waiting jobs alone.
       const wouldWaitMs = ((waiting() + 1) * (averageMs ?? guessMs)) / size;
-      if (waiting() >= HASHER_QUEUE_MAX || wouldWaitMs > HASHER_MAX_WAIT_MS || (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)) {
+      if (
+        waiting() >= HASHER_QUEUE_MAX ||
+        wouldWaitMs > HASHER_MAX_WAIT_MS ||
+        (task.op === 'hash' && queue.length >= HASHER_QUEUE_MAX_HASHES)
+      ) {
         return Promise.reject(refusal());
       }
       let job!: Job;
@@ -203,7 +207,8 @@ function createWorkerPool(size: number, workerUrl: URL, guessMs: number) {
     },
     async close(): Promise<void> {
       closed = true;
-      for (const job of [...queues.first.splice(0), ...queues.verify.splice(0), ...queues.hash.splice(0)]) job.reject(new Error('password hasher is closed'));
+      for (const job of [...queues.first.splice(0), ...queues.verify.splice(0), ...queues.hash.splice(0)])
+        job.reject(new Error('password hasher is closed'));
       await Promise.all([...workers.keys()].map((worker) => worker.terminate()));
     },
   };
@@ -234,7 +239,11 @@ export function costOf(hash: string): number | null {
 /** `threads` defaults to the cores this process may use: bcrypt is pure CPU, more would only queue.
  * The threads start on first use. `workerUrl` is for tests, which put a worker of their own
  * around the real one. */
-export async function createBcryptHasher(cost: number, threads = os.availableParallelism(), options: { workerUrl?: URL } = {}): Promise<PooledPasswordHasher> {
+export async function createBcryptHasher(
+  cost: number,
+  threads = os.availableParallelism(),
+  options: { workerUrl?: URL } = {},
+): Promise<PooledPasswordHasher> {
   // ~85 ms at cost 10 on the project's machines, doubling with each step of cost.
   const pool = createWorkerPool(Math.max(1, threads), options.workerUrl ?? WORKER_URL, 100 * 2 ** (cost - 10));
   const dummies = new Map<number, string>();
@@ -244,7 +253,8 @@ export async function createBcryptHasher(cost: number, threads = os.availablePar
   };
   return {
     hash: async (password, { signal } = {}) => (await pool.run({ op: 'hash', password, cost }, signal)) as string,
-    verify: async (password, stored, { signal, first } = {}) => (await pool.run({ op: 'verify', password, hash: stored }, signal, first)) as boolean,
+    verify: async (password, stored, { signal, first } = {}) =>
+      (await pool.run({ op: 'verify', password, hash: stored }, signal, first)) as boolean,
     cost,
     dummyHash: dummyHashAt(cost),
     dummyHashAt,

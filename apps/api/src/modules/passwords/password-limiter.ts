@@ -48,8 +48,25 @@ async function countAccount(db: DbHandle, accountKey: string, addressKey: string
       const failed = eb('failed', '=', 1);
       return [
         eb.fn.sum<number | string | null>(eb.case().when(pair).then(1).else(0).end()).as('pair_counted'),
-        eb.fn.sum<number | string | null>(eb.case().when(eb.and([pair, failed])).then(1).else(0).end()).as('pair_failures'),
-        eb.fn.min<number | string | null>(eb.case().when(eb.and([pair, failed])).then(eb.ref('at')).end()).as('pair_first_failure'),
+        eb.fn
+          .sum<number | string | null>(
+            eb
+              .case()
+              .when(eb.and([pair, failed]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('pair_failures'),
+        eb.fn
+          .min<number | string | null>(
+            eb
+              .case()
+              .when(eb.and([pair, failed]))
+              .then(eb.ref('at'))
+              .end(),
+          )
+          .as('pair_first_failure'),
         eb.fn.countAll<number | string>().as('account_counted'),
         eb.fn.sum<number | string | null>(eb.case().when(failed).then(1).else(0).end()).as('account_failures'),
         eb.fn.max<number | string | null>(eb.case().when('id', '<', upToId).then(eb.ref('at')).end()).as('latest_other'),
@@ -61,7 +78,11 @@ async function countAccount(db: DbHandle, accountKey: string, addressKey: string
     .where((eb) => eb.or([eb('failed', '=', 1), eb('at', '>', now - PENDING_ABANDONED_MS)]))
     .executeTakeFirstOrThrow();
   return {
-    pair: { counted: num(row.pair_counted), failures: num(row.pair_failures), firstFailure: orNull(row.pair_first_failure) } satisfies AttemptCounts,
+    pair: {
+      counted: num(row.pair_counted),
+      failures: num(row.pair_failures),
+      firstFailure: orNull(row.pair_first_failure),
+    } satisfies AttemptCounts,
     account: { counted: num(row.account_counted), failures: num(row.account_failures), firstFailure: null } satisfies AttemptCounts,
     latestOther: orNull(row.latest_other),
   };
@@ -114,10 +135,15 @@ export interface AttemptRequest {
  * limit) and records nothing, so a refused client does not extend its own lock. */
 export async function admitAttempt(db: DbHandle, request: AttemptRequest): Promise<number> {
   const { accountKey, addressKey, now } = request;
-  const inserted = await db.insertInto('password_attempts').values({ account_key: accountKey, ip: addressKey, at: now }).executeTakeFirstOrThrow();
+  const inserted = await db
+    .insertInto('password_attempts')
+    .values({ account_key: accountKey, ip: addressKey, at: now })
+    .executeTakeFirstOrThrow();
   const id = Number(inserted.insertId);
   const [account, address] = await Promise.all([countAccount(db, accountKey, addressKey, id, now), countAddress(db, addressKey, id, now)]);
-  const refusals = [overLimit(account.pair, MAX_FAILURES_PER_PAIR, now), overLimit(address, MAX_FAILURES_PER_ADDRESS, now)].filter((r): r is Refusal => r !== null);
+  const refusals = [overLimit(account.pair, MAX_FAILURES_PER_PAIR, now), overLimit(address, MAX_FAILURES_PER_ADDRESS, now)].filter(
+    (r): r is Refusal => r !== null,
+  );
   if (refusals.length === 0) {
     const slowed = slowDown(account.account, account.latestOther, now);
     if (slowed && !(await request.isKnownBrowser())) refusals.push(slowed);

@@ -35,11 +35,19 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
   const known = browserHash !== null ? isKnownBrowser(db, user?.id ?? 0, browserHash, check.now) : Promise.resolve(false);
   // Awaited below, or not at all when the attempt is refused first: never an unhandled rejection.
   known.catch(() => undefined);
-  const attemptId = await admitAttempt(db, { accountKey: check.accountKey, addressKey: check.addressKey, isKnownBrowser: () => known, now: check.now });
+  const attemptId = await admitAttempt(db, {
+    accountKey: check.accountKey,
+    addressKey: check.addressKey,
+    isKnownBrowser: () => known,
+    now: check.now,
+  });
   let matches: boolean;
   try {
     const first = await known;
-    matches = await hasher.verify(check.password, user?.password_hash ?? hasher.dummyHashAt(check.storedCost), { signal: check.signal, first });
+    matches = await hasher.verify(check.password, user?.password_hash ?? hasher.dummyHashAt(check.storedCost), {
+      signal: check.signal,
+      first,
+    });
   } catch (error) {
     // Not checked at all (queue full, client gone): no guess was made, so nothing counts.
     await clearAttempt(db, attemptId);
@@ -50,7 +58,13 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
     return user;
   }
   await markAttemptFailed(db, attemptId);
-  await recordEvent(db, { kind: 'password_failed', userId: user?.id ?? null, accountKey: check.accountKey, ...check.client, at: check.now });
+  await recordEvent(db, {
+    kind: 'password_failed',
+    userId: user?.id ?? null,
+    accountKey: check.accountKey,
+    ...check.client,
+    at: check.now,
+  });
   throw new AppError('BAD_CREDENTIALS');
 }
 
@@ -64,6 +78,7 @@ export async function hashNewPassword(hasher: PasswordHasher, password: string, 
 }
 
 function busyOr(error: unknown): unknown {
-  if (error instanceof PasswordQueueFull) return new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: error.retryAfterSeconds, limit: 'busy' }, { cause: error });
+  if (error instanceof PasswordQueueFull)
+    return new AppError('TOO_MANY_ATTEMPTS', { retryAfterSeconds: error.retryAfterSeconds, limit: 'busy' }, { cause: error });
   return error;
 }

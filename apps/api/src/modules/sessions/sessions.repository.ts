@@ -2,8 +2,9 @@ import type { DbHandle } from '../../db/database.ts';
 import { prepareQuery } from '../../db/prepared.ts';
 import type { SessionRow } from './sessions.table.ts';
 
-const insertSessionRow = prepareQuery((db, id: string, userId: number, createdAt: number, expiresAt: number, ip: string | null, userAgent: string | null) =>
-  db.insertInto('sessions').values({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, ip, user_agent: userAgent }),
+const insertSessionRow = prepareQuery(
+  (db, id: string, userId: number, createdAt: number, expiresAt: number, ip: string | null, userAgent: string | null) =>
+    db.insertInto('sessions').values({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, ip, user_agent: userAgent }),
 );
 
 export async function insertSession(db: DbHandle, row: SessionRow): Promise<void> {

@@ -24,7 +24,10 @@ export async function startSession(db: DbHandle, secret: string, userId: number,
   const id = randomId();
   const expiresAt = now + SESSION_TTL_MS;
   await insertSession(db, { id, user_id: userId, created_at: now, expires_at: expiresAt, ip: client.ip, user_agent: client.userAgent });
-  return { token: signToken(secret, 'session', { subject: String(userId), jwtid: id }, expiresAt, now), expiresAt: new Date(expiresAt).toISOString() };
+  return {
+    token: signToken(secret, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
 }
 
 /** The live session a bearer token stands for, or null (forged, expired, logged out). */

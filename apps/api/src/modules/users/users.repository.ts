@@ -18,11 +18,25 @@ export async function insertUser(db: DbHandle, row: NewUserRow): Promise<UserRow
   return { ...row, id: Number(result.insertId), display_name: row.display_name ?? null, avatar_url: row.avatar_url ?? null };
 }
 
-export async function updateUserProfile(db: DbHandle, id: number, profile: { display_name: string | null; avatar_url: string | null }, now: number): Promise<void> {
-  await db.updateTable('users').set({ ...profile, updated_at: now }).where('id', '=', id).execute();
+export async function updateUserProfile(
+  db: DbHandle,
+  id: number,
+  profile: { display_name: string | null; avatar_url: string | null },
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ ...profile, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Replaces the hash only if it is still the one that was checked (a password change wins). */
 export async function replacePasswordHash(db: DbHandle, id: number, checkedHash: string, newHash: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ password_hash: newHash, updated_at: now }).where('id', '=', id).where('password_hash', '=', checkedHash).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: newHash, updated_at: now })
+    .where('id', '=', id)
+    .where('password_hash', '=', checkedHash)
+    .execute();
 }

@@ -74,11 +74,19 @@ function rehashInBackground(deps: AppDeps, user: UserRow, password: string): voi
   deps.hasher
     .hash(password)
     .then((hash) => replacePasswordHash(deps.db, user.id, user.password_hash, hash, deps.now()))
-    .catch((error: unknown) => deps.log.warn({ err: error, userId: user.id }, 'rehash at the new bcrypt cost failed; it is tried at the next sign-in'));
+    .catch((error: unknown) =>
+      deps.log.warn({ err: error, userId: user.id }, 'rehash at the new bcrypt cost failed; it is tried at the next sign-in'),
+    );
 }
 
 /** The browser that just signed in with the password is one the account knows from now on. */
-export async function rememberSignedInBrowser(deps: AppDeps, trx: DbHandle, userId: number, request: RequestInfo, now: number): Promise<void> {
+export async function rememberSignedInBrowser(
+  deps: AppDeps,
+  trx: DbHandle,
+  userId: number,
+  request: RequestInfo,
+  now: number,
+): Promise<void> {
   if (request.browserId !== null) await rememberBrowser(trx, userId, sha256Hex(request.browserId), now);
 }
 

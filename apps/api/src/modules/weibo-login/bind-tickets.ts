@@ -41,13 +41,25 @@ export async function issueBindTicket(
 
 /** The pending bind a ticket stands for, or TICKET_INVALID (forged, tampered, expired, used, or
  * shown by another browser than the one that got it: a leaked ticket is no use elsewhere). */
-export async function readBindTicket(db: DbHandle, secret: string, ticket: string, browserId: string | null, now: number): Promise<BindTicketRow> {
+export async function readBindTicket(
+  db: DbHandle,
+  secret: string,
+  ticket: string,
+  browserId: string | null,
+  now: number,
+): Promise<BindTicketRow> {
   const claims = verifyToken(secret, 'weibo-bind', ticket, now);
   if (!claims) throw new AppError('TICKET_INVALID');
-  const row = await db.selectFrom('bind_tickets').selectAll().where('id', '=', claims.jwtid).where('expires_at', '>', now).executeTakeFirst();
+  const row = await db
+    .selectFrom('bind_tickets')
+    .selectAll()
+    .where('id', '=', claims.jwtid)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
   if (!row || row.provider_uid !== claims.subject) throw new AppError('TICKET_INVALID');
   // Tickets issued before the browser was recorded (migration 0003) have none to compare.
-  if (row.browser_hash !== null && (browserId === null || !sameDigest(row.browser_hash, sha256Hex(browserId)))) throw new AppError('TICKET_INVALID');
+  if (row.browser_hash !== null && (browserId === null || !sameDigest(row.browser_hash, sha256Hex(browserId))))
+    throw new AppError('TICKET_INVALID');
   return row;
 }
 

@@ -18,7 +18,12 @@ export async function refreshBoundProfile(
   profile: ProviderProfile | null,
   now: number,
 ): Promise<SignedInUser> {
-  const user: SignedInUser = { id: bound.user_id, account: bound.account, display_name: bound.display_name, avatar_url: bound.user_avatar_url };
+  const user: SignedInUser = {
+    id: bound.user_id,
+    account: bound.account,
+    display_name: bound.display_name,
+    avatar_url: bound.user_avatar_url,
+  };
   const screenName = profile?.screenName ?? bound.screen_name;
   const avatarUrl = profile ? profile.avatarUrl : bound.avatar_url;
   const profileChanged = screenName !== bound.screen_name || avatarUrl !== bound.avatar_url;

@@ -21,7 +21,11 @@ export interface RevocationQueue {
   readonly waiting: number;
 }
 
-export function createRevocationQueue(check: (hint: RevocationHint) => Promise<unknown>, log: Logger, now: () => number = Date.now): RevocationQueue {
+export function createRevocationQueue(
+  check: (hint: RevocationHint) => Promise<unknown>,
+  log: Logger,
+  now: () => number = Date.now,
+): RevocationQueue {
   const waiting: RevocationHint[] = [];
   /** uid → when it was last taken; a Map keeps insertion order, so the oldest is first. */
   const seen = new Map<string, number>();

@@ -9,7 +9,13 @@ import { AppError } from '../../errors.ts';
 import { consumeState } from '../../oauth/state.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
 import { toIdentityDto } from '../identities/identities.dto.ts';
-import { deleteIdentityWithToken, deleteUserIdentity, findIdentityByUid, findIdentityWithUser, WEIBO } from '../identities/identities.repository.ts';
+import {
+  deleteIdentityWithToken,
+  deleteUserIdentity,
+  findIdentityByUid,
+  findIdentityWithUser,
+  WEIBO,
+} from '../identities/identities.repository.ts';
 import { findUserById } from '../users/users.repository.ts';
 import { verifyCredentials } from '../users/users.service.ts';
 import { bindIdentity } from './identity-binding.ts';
@@ -24,7 +30,13 @@ export async function connectWeibo(
   const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
   let token, profile;
   try {
-    await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'connect', userId: session.userId, now: deps.now() });
+    await consumeState(deps.db, {
+      state: input.state,
+      browserId: request.browserId,
+      intent: 'connect',
+      userId: session.userId,
+      now: deps.now(),
+    });
     token = await deps.weibo.exchangeCode(input.code);
     profile = await deps.weibo.fetchProfile(token);
   } finally {
@@ -40,13 +52,23 @@ export async function connectWeibo(
     }
     const user = await findUserById(trx, session.userId);
     if (!user) throw new AppError('UNAUTHENTICATED');
-    const identity = await bindIdentity(trx, user, { provider: WEIBO, profile, accessToken: token.accessToken, tokenExpiresAt: token.expiresAt }, now);
+    const identity = await bindIdentity(
+      trx,
+      user,
+      { provider: WEIBO, profile, accessToken: token.accessToken, tokenExpiresAt: token.expiresAt },
+      now,
+    );
     await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
     return { identity: toIdentityDto(identity) };
   });
 }
 
-export async function unbindWeibo(deps: AppDeps, input: { password: string }, session: VerifiedSession, request: RequestInfo): Promise<{ ok: true }> {
+export async function unbindWeibo(
+  deps: AppDeps,
+  input: { password: string },
+  session: VerifiedSession,
+  request: RequestInfo,
+): Promise<{ ok: true }> {
   const user = await findUserById(deps.db, session.userId);
   if (!user) throw new AppError('UNAUTHENTICATED');
   await verifyCredentials(deps, { account: user.account, password: input.password }, request);

@@ -39,7 +39,11 @@ export async function createAuthorizeUrl(
   return { url: deps.weibo.authorizeUrl({ state, forceLogin: intent === 'connect' }), state };
 }
 
-export async function loginWithWeibo(deps: AppDeps, input: { code: string; state: string }, request: RequestInfo): Promise<SignedIn | BindRequired> {
+export async function loginWithWeibo(
+  deps: AppDeps,
+  input: { code: string; state: string },
+  request: RequestInfo,
+): Promise<SignedIn | BindRequired> {
   // A login is two calls to Weibo (the token, the profile), counted against this address and the
   // site before the state is spent, so that a login refused here can be tried again with it.
   const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
@@ -48,12 +52,23 @@ export async function loginWithWeibo(deps: AppDeps, input: { code: string; state
   let bound: Awaited<ReturnType<typeof findIdentityWithUser>>;
   let profile: ProviderProfile | null;
   try {
-    ({ redirectTo } = await consumeState(deps.db, { state: input.state, browserId: request.browserId, intent: 'login', userId: null, now: deps.now() }));
+    ({ redirectTo } = await consumeState(deps.db, {
+      state: input.state,
+      browserId: request.browserId,
+      intent: 'login',
+      userId: null,
+      now: deps.now(),
+    }));
     token = await deps.weibo.exchangeCode(input.code);
     bound = await findIdentityWithUser(deps.db, WEIBO, token.uid);
     if (!bound) {
       const newProfile = await deps.weibo.fetchProfile(token);
-      const ticket = await issueBindTicket(deps.db, deps.jwtSecret, { provider: WEIBO, token, profile: newProfile, redirectTo, browserId: request.browserId! }, deps.now());
+      const ticket = await issueBindTicket(
+        deps.db,
+        deps.jwtSecret,
+        { provider: WEIBO, token, profile: newProfile, redirectTo, browserId: request.browserId! },
+        deps.now(),
+      );
       return { status: 'bind_required', ticket, profile: newProfile, redirectTo };
     }
     profile = await fetchProfileIfAvailable(deps, token);
@@ -100,7 +115,13 @@ export async function registerWithWeibo(deps: AppDeps, input: { ticket: string }
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     await claimBindTicket(trx, pending.id);
-    const user = await createUser(trx, input.account, passwordHash, { displayName: pending.screen_name, avatarUrl: pending.avatar_url }, now);
+    const user = await createUser(
+      trx,
+      input.account,
+      passwordHash,
+      { displayName: pending.screen_name, avatarUrl: pending.avatar_url },
+      now,
+    );
     await bindIdentity(trx, user, grantOf(pending), now);
     for (const kind of ['account_created', 'weibo_bound', 'sign_in_weibo'] as const) {
       await recordEvent(trx, { kind, userId: user.id, ...request.client, at: now });

@@ -1,4 +1,12 @@
-import { activityOutput, credentialsInput, newCredentialsInput, logoutInput, meOutput, okOutput, signedInSchema } from '@weibo-login/shared';
+import {
+  activityOutput,
+  credentialsInput,
+  newCredentialsInput,
+  logoutInput,
+  meOutput,
+  okOutput,
+  signedInSchema,
+} from '@weibo-login/shared';
 import { describeAccount, listActivity, loginWithPassword, logout, registerWithPassword } from '../../modules/users/users.service.ts';
 import { authedProcedure, browserProcedure, router } from '../init.ts';
 

@@ -20,7 +20,13 @@ export const weiboRouter = router({
     .input(authorizeUrlInput)
     .output(authorizeUrlOutput)
     .query(async ({ ctx, input }) =>
-      createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), input?.intent === 'connect' ? await sessionOf(ctx) : null, ctx.request.addressKey),
+      createAuthorizeUrl(
+        ctx.deps,
+        input ?? {},
+        ctx.ensureBrowserId(),
+        input?.intent === 'connect' ? await sessionOf(ctx) : null,
+        ctx.request.addressKey,
+      ),
     ),
 
   login: publicProcedure

@@ -65,7 +65,12 @@ async function send(url: string, init: RequestInit): Promise<{ status: number; t
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { status: timedOut ? -1 : 0, text: '', error: `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`, code: cause?.code ?? 'network' };
+    return {
+      status: timedOut ? -1 : 0,
+      text: '',
+      error: `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`,
+      code: cause?.code ?? 'network',
+    };
   }
 }
 
@@ -94,7 +99,13 @@ export interface Pattern {
  * `n` loops, each running `body` while the attack is live, one request (or batch) at a time, and
  * starting the next no sooner than `paceMs` after the last one started (0: back to back).
  */
-const loops = (n: number, ctx: AttackContext, paceMs: number, body: (loop: number, round: number) => Promise<void>, options: { spread?: boolean } = {}) =>
+const loops = (
+  n: number,
+  ctx: AttackContext,
+  paceMs: number,
+  body: (loop: number, round: number) => Promise<void>,
+  options: { spread?: boolean } = {},
+) =>
   Array.from({ length: n }, async (_, loop) => {
     // Spread: the loops' starts are spaced evenly over one pace, as independent clients' are.
     if (options.spread) await sleep((loop * paceMs) / n);
@@ -179,49 +190,56 @@ export const PATTERNS: Pattern[] = [
     // victim's password p99 on MySQL was 1.4–1.9× its quiet one: within the bound, but by as
     // little as 8 % on these 2 shared cores (CI 3 of issue 9: 158 ms against a bound of 172).
     start: (ctx) =>
-      loops(8, ctx, 1000, async (loop) => {
-        ctx.tally.requests++;
-        const { contentType, body, init } = multipart(loop % 2 === 0, `----abuse-${RUN_TAG}-${loop}`);
-        const answer = await send(`${ctx.apiUrl}/trpc/auth.login`, {
-          ...init,
-          method: 'POST',
-          headers: { 'content-type': contentType, 'x-forwarded-for': `198.51.100.${10 + loop}` },
-          body,
-        });
-        // A refused upload may be cut off while it is still being sent: the answer is then a closed connection.
-        const what = `${loop % 2 === 0 ? 'sized' : 'chunked'}${answer.code ? `(${answer.code})` : ''}`;
-        count(ctx.tally, what, answer.status, answer.error ?? answer.text.slice(0, 120));
-      }, { spread: true }),
-  },
-  ...[1, 5].map(
-    (addresses): Pattern => ({
-      name: `register×${addresses}`,
-      maxRequests: 2000,
-      weiboAllowance: () => 0,
-      // A batch is 200 when all its calls are, 207 when they differ, 429 when all were refused.
-      expected: [200, 207, 429],
-      // Two loops per address, each request a batch of MAX_BATCH_CALLS new accounts, at REGISTER_PACE_MS.
-      start: (ctx) =>
-        loops(addresses * 2, ctx, REGISTER_PACE_MS, async (loop, round) => {
+      loops(
+        8,
+        ctx,
+        1000,
+        async (loop) => {
           ctx.tally.requests++;
-          const prefix = `atk${tag()}${loop}r${round}`;
-          const input = Object.fromEntries(Array.from({ length: MAX_BATCH_CALLS }, (_, k) => [String(k), { account: `${prefix}k${k}`, password: 'attacker-pass-1' }]));
-          const answer = await send(`${ctx.apiUrl}/trpc/${Array<string>(MAX_BATCH_CALLS).fill('auth.register').join(',')}?batch=1`, {
+          const { contentType, body, init } = multipart(loop % 2 === 0, `----abuse-${RUN_TAG}-${loop}`);
+          const answer = await send(`${ctx.apiUrl}/trpc/auth.login`, {
+            ...init,
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.101.${10 + (loop % addresses)}` },
-            body: JSON.stringify(input),
+            headers: { 'content-type': contentType, 'x-forwarded-for': `198.51.100.${10 + loop}` },
+            body,
           });
-          count(ctx.tally, 'batch', answer.status, answer.error ?? answer.text.slice(0, 120));
-          try {
-            const calls = JSON.parse(answer.text) as { error?: { data?: { httpStatus?: number; reason?: string } } }[];
-            // Each call: created, or refused by a rate or the hasher's queue (names are never taken).
-            for (const call of Array.isArray(calls) ? calls : []) count(ctx.tally, 'call', call.error?.data?.httpStatus ?? 200, call.error?.data?.reason, [200, 429]);
-          } catch {
-            // A non-JSON answer is counted by its status above.
-          }
-        }),
-    }),
-  ),
+          // A refused upload may be cut off while it is still being sent: the answer is then a closed connection.
+          const what = `${loop % 2 === 0 ? 'sized' : 'chunked'}${answer.code ? `(${answer.code})` : ''}`;
+          count(ctx.tally, what, answer.status, answer.error ?? answer.text.slice(0, 120));
+        },
+        { spread: true },
+      ),
+  },
+  ...[1, 5].map((addresses): Pattern => ({
+    name: `register×${addresses}`,
+    maxRequests: 2000,
+    weiboAllowance: () => 0,
+    // A batch is 200 when all its calls are, 207 when they differ, 429 when all were refused.
+    expected: [200, 207, 429],
+    // Two loops per address, each request a batch of MAX_BATCH_CALLS new accounts, at REGISTER_PACE_MS.
+    start: (ctx) =>
+      loops(addresses * 2, ctx, REGISTER_PACE_MS, async (loop, round) => {
+        ctx.tally.requests++;
+        const prefix = `atk${tag()}${loop}r${round}`;
+        const input = Object.fromEntries(
+          Array.from({ length: MAX_BATCH_CALLS }, (_, k) => [String(k), { account: `${prefix}k${k}`, password: 'attacker-pass-1' }]),
+        );
+        const answer = await send(`${ctx.apiUrl}/trpc/${Array<string>(MAX_BATCH_CALLS).fill('auth.register').join(',')}?batch=1`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.101.${10 + (loop % addresses)}` },
+          body: JSON.stringify(input),
+        });
+        count(ctx.tally, 'batch', answer.status, answer.error ?? answer.text.slice(0, 120));
+        try {
+          const calls = JSON.parse(answer.text) as { error?: { data?: { httpStatus?: number; reason?: string } } }[];
+          // Each call: created, or refused by a rate or the hasher's queue (names are never taken).
+          for (const call of Array.isArray(calls) ? calls : [])
+            count(ctx.tally, 'call', call.error?.data?.httpStatus ?? 200, call.error?.data?.reason, [200, 429]);
+        } catch {
+          // A non-JSON answer is counted by its status above.
+        }
+      }),
+  })),
   {
     name: 'junk codes',
     maxRequests: 2000,
@@ -247,10 +265,15 @@ export const PATTERNS: Pattern[] = [
         // One state alone first: the browser's cookie, which the states of the batch are bound to.
         let first: Awaited<ReturnType<typeof call>> | undefined = await call('authorizeUrl', 'weibo.authorizeUrl');
         while (ctx.live()) {
-          const states = [first, ...(await Promise.all(Array.from({ length: first ? 4 : 5 }, () => call('authorizeUrl', 'weibo.authorizeUrl'))))].filter((s) => s?.data?.state);
+          const states = [
+            first,
+            ...(await Promise.all(Array.from({ length: first ? 4 : 5 }, () => call('authorizeUrl', 'weibo.authorizeUrl')))),
+          ].filter((s) => s?.data?.state);
           first = undefined;
           if (states.length === 0) await sleep(250);
-          await Promise.all(states.map((s) => call('login', 'weibo.login', { code: `junk${randomBytes(12).toString('hex')}`, state: s!.data.state })));
+          await Promise.all(
+            states.map((s) => call('login', 'weibo.login', { code: `junk${randomBytes(12).toString('hex')}`, state: s!.data.state })),
+          );
         }
       }),
   },
@@ -265,13 +288,20 @@ export const PATTERNS: Pattern[] = [
     start: (ctx) =>
       loops(4, ctx, 20, async (loop, round) => {
         ctx.tally.requests++;
-        const uid = round % 4 === 0 ? ctx.victimUids[round % ctx.victimUids.length]! : String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999));
+        const uid =
+          round % 4 === 0
+            ? ctx.victimUids[round % ctx.victimUids.length]!
+            : String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999));
         const query = `source=${DEMO_APP.clientId}&uid=${uid}&auth_end=${Math.floor(Date.now() / 1000)}`;
         const headers = { 'x-forwarded-for': `198.51.103.${10 + loop}` };
         const answer =
           round % 2 === 0
             ? await send(`${ctx.apiUrl}/api/weibo/revoked?${query}`, { headers })
-            : await send(`${ctx.apiUrl}/api/weibo/revoked`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: query });
+            : await send(`${ctx.apiUrl}/api/weibo/revoked`, {
+                method: 'POST',
+                headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+                body: query,
+              });
         count(ctx.tally, round % 2 === 0 ? 'GET' : 'POST', answer.status, answer.error ?? answer.text.slice(0, 120));
       }),
   },
@@ -294,4 +324,3 @@ export const PATTERNS: Pattern[] = [
       }),
   },
 ];
-

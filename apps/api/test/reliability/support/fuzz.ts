@@ -47,8 +47,16 @@ const plausible: Record<string, fc.Arbitrary<unknown>> = {
   code: fc.constant('$CODE'),
   state: fc.constant('$STATE'),
   ticket: fc.constant('$TICKET'),
-  account: fc.oneof(fc.constant('$ACCOUNT'), fc.stringMatching(/^[a-zA-Z0-9_.-]{3,32}$/), fc.constantFrom('张三_fuzz', 'Ünïcödé', 'a.b-c_d')),
-  password: fc.oneof(fc.constant('$PASSWORD'), fc.string({ minLength: 8, maxLength: 24 }), fc.string({ unit: 'grapheme', minLength: 8, maxLength: 18 })),
+  account: fc.oneof(
+    fc.constant('$ACCOUNT'),
+    fc.stringMatching(/^[a-zA-Z0-9_.-]{3,32}$/),
+    fc.constantFrom('张三_fuzz', 'Ünïcödé', 'a.b-c_d'),
+  ),
+  password: fc.oneof(
+    fc.constant('$PASSWORD'),
+    fc.string({ minLength: 8, maxLength: 24 }),
+    fc.string({ unit: 'grapheme', minLength: 8, maxLength: 18 }),
+  ),
   redirectTo: fc.stringMatching(/^\/[a-z0-9/?=&%#._-]{0,40}$/),
   intent: fc.constantFrom('login', 'connect'),
   everywhere: fc.boolean(),
@@ -56,7 +64,9 @@ const plausible: Record<string, fc.Arbitrary<unknown>> = {
 
 function inputOf(procedure: Procedure): fc.Arbitrary<unknown> {
   const fields = PROCEDURES[procedure].fields;
-  const model = Object.fromEntries(fields.map((field) => [field, fc.oneof({ weight: 3, arbitrary: plausible[field]! }, { weight: 2, arbitrary: value })]));
+  const model = Object.fromEntries(
+    fields.map((field) => [field, fc.oneof({ weight: 3, arbitrary: plausible[field]! }, { weight: 2, arbitrary: value })]),
+  );
   const extraKey = fc.constantFrom('__proto__', 'constructor', 'extra', 'uid', 'userId');
   return fc.oneof(
     { weight: 8, arbitrary: fc.record(model) },
@@ -81,21 +91,51 @@ export interface FuzzRequest {
   forwardedFor: string | null;
 }
 
-export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
-  .constantFrom(...NAMES)
-  .chain((procedure) =>
-    fc.record({
-      procedure: fc.constant(procedure),
-      input: inputOf(procedure),
-      rightMethod: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-      contentType: fc.oneof({ weight: 12, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom(null, 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x') }),
-      rawBody: fc.oneof({ weight: 15, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('{', '{"account":', 'null', '[]', '""', '{"0":{"json":1}}')) }),
-      batch: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-      authorization: fc.oneof({ weight: 4, arbitrary: fc.constant('$TOKEN') }, { weight: 3, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.string({ maxLength: 300 }).map((s) => `Bearer ${s}`) }, { weight: 1, arbitrary: fc.string({ maxLength: 100 }) }),
-      cookie: fc.oneof({ weight: 5, arbitrary: fc.constant('$COOKIE') }, { weight: 2, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.string({ maxLength: 100 }).map((s) => `wl_browser=${encodeURIComponent(s)}`) }),
-      forwardedFor: fc.oneof({ weight: 3, arbitrary: fc.ipV4() }, { weight: 1, arbitrary: fc.ipV6() }, { weight: 1, arbitrary: fc.string({ maxLength: 100 }) }, { weight: 1, arbitrary: fc.constant(null) }),
-    }),
-  );
+export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.constantFrom(...NAMES).chain((procedure) =>
+  fc.record({
+    procedure: fc.constant(procedure),
+    input: inputOf(procedure),
+    rightMethod: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    contentType: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('application/json') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          null,
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=utf-16',
+          'multipart/form-data; boundary=x',
+        ),
+      },
+    ),
+    rawBody: fc.oneof(
+      { weight: 15, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('{', '{"account":', 'null', '[]', '""', '{"0":{"json":1}}')),
+      },
+    ),
+    batch: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    authorization: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('$TOKEN') },
+      { weight: 3, arbitrary: fc.constant('none') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 300 }).map((s) => `Bearer ${s}`) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
+    ),
+    cookie: fc.oneof(
+      { weight: 5, arbitrary: fc.constant('$COOKIE') },
+      { weight: 2, arbitrary: fc.constant('none') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 100 }).map((s) => `wl_browser=${encodeURIComponent(s)}`) },
+    ),
+    forwardedFor: fc.oneof(
+      { weight: 3, arbitrary: fc.ipV4() },
+      { weight: 1, arbitrary: fc.ipV6() },
+      { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    ),
+  }),
+);
 
 /** Live values for the placeholders, drawn from pools that the fuzzing itself keeps using up. */
 export class FuzzWorld {
@@ -119,7 +159,13 @@ export class FuzzWorld {
   }
 
   private async control<T>(route: string, body: unknown): Promise<T> {
-    return (await (await fetch(`${this.simUrl}/__sim${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as T;
+    return (await (
+      await fetch(`${this.simUrl}/__sim${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json()) as T;
   }
 
   private pick<T>(pool: T[]): T {
@@ -135,7 +181,12 @@ export class FuzzWorld {
 
   private async newAccount(): Promise<void> {
     const account = `fuzz_${process.pid}_${this.seq++}`;
-    const result = await call<{ session: { token: string } }>(this.base, 'auth.register', { account, password: PASSWORD }, { headers: { 'x-forwarded-for': `192.0.2.${this.seq % 250}` } });
+    const result = await call<{ session: { token: string } }>(
+      this.base,
+      'auth.register',
+      { account, password: PASSWORD },
+      { headers: { 'x-forwarded-for': `192.0.2.${this.seq % 250}` } },
+    );
     if (result.reason !== 'ok') throw new Error(`fuzz setup: register answered ${result.reason}`);
     this.accounts.push(account);
     this.tokens.push(result.data.session.token);
@@ -156,11 +207,16 @@ export class FuzzWorld {
 
   private async fill(value: unknown, request: FuzzRequest, token: string | undefined): Promise<unknown> {
     if (Array.isArray(value)) return Promise.all(value.map((v) => this.fill(v, request, token)));
-    if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await this.fill(v, request, token)])));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await this.fill(v, request, token)])));
     switch (value) {
       case '$STATE': {
         const connect = request.procedure === 'weibo.connect' && token !== undefined;
-        const issued = await this.browser.call<{ state: string }>('weibo.authorizeUrl', connect ? { intent: 'connect' } : undefined, connect ? { token } : {});
+        const issued = await this.browser.call<{ state: string }>(
+          'weibo.authorizeUrl',
+          connect ? { intent: 'connect' } : undefined,
+          connect ? { token } : {},
+        );
         return issued.data?.state ?? 'no-state';
       }
       case '$CODE':
@@ -224,7 +280,8 @@ export class FuzzWorld {
       const reason = (item as { error?: { data?: { reason?: string } } }).error?.data?.reason;
       if ((item as { error?: unknown }).error === undefined) continue;
       this.reasons.set(String(reason), (this.reasons.get(String(reason)) ?? 0) + 1);
-      if (!reason || !ERROR_REASON_LIST.includes(reason as never) || reason === 'INTERNAL') return `reason ${reason}: ${text.slice(0, 300)}`;
+      if (!reason || !ERROR_REASON_LIST.includes(reason as never) || reason === 'INTERNAL')
+        return `reason ${reason}: ${text.slice(0, 300)}`;
     }
     return null;
   }

@@ -26,9 +26,14 @@ export const HANG_MS = 15_000;
 export async function request(base: string, path: string, body?: unknown, token?: string): Promise<{ status: number; reason: string }> {
   // Each request as from a client of its own (believed only by an API started with TRUST_PROXY),
   // as the per-address limits expect of real traffic: the load is many people, not one address.
-  const headers: Record<string, string> = { 'x-forwarded-for': `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}` };
+  const headers: Record<string, string> = {
+    'x-forwarded-for': `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`,
+  };
   if (token) headers.authorization = `Bearer ${token}`;
-  const init: RequestInit = body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const init: RequestInit =
+    body === undefined
+      ? { headers }
+      : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
   try {
     const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(HANG_MS) });
     const text = await response.text();

@@ -18,7 +18,8 @@ export const mariadbd = SERVER_BINARIES.find((file) => fs.existsSync(file)) ?? n
 const installDb = INSTALL_BINARIES.find((file) => fs.existsSync(file)) ?? null;
 
 /** Why the suites that need their own server cannot run here, or null when they can. */
-export const ownMariadbUnavailable: string | null = mariadbd && installDb ? null : 'mariadbd or mariadb-install-db is not installed (apt-get install -y mariadb-server)';
+export const ownMariadbUnavailable: string | null =
+  mariadbd && installDb ? null : 'mariadbd or mariadb-install-db is not installed (apt-get install -y mariadb-server)';
 
 export interface OwnMariadb {
   port: number;
@@ -38,7 +39,11 @@ export async function createOwnMariadb(): Promise<OwnMariadb> {
   if (!mariadbd || !installDb) throw new Error(ownMariadbUnavailable!);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-mariadb-'));
   const datadir = path.join(dir, 'data');
-  await promisify(execFile)(installDb, ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
+  await promisify(execFile)(
+    installDb,
+    ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    { timeout: 120_000 },
+  );
   const port = await freePort();
   let server: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -78,7 +83,8 @@ export async function createOwnMariadb(): Promise<OwnMariadb> {
       exited = new Promise((resolve) => child.once('exit', () => resolve()));
       const deadline = Date.now() + READY_TIMEOUT_MS;
       while (!(await answers())) {
-        if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`mariadbd exited with ${child.exitCode}:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000)}`);
         if (Date.now() > deadline) throw new Error('mariadbd did not answer in time');
         // A server that is starting has no event to wait for from outside: poll.
         await new Promise((resolve) => setTimeout(resolve, 100));

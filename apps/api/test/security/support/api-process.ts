@@ -51,7 +51,10 @@ export function apiEnv(simUrl: string, env: Record<string, string>): Record<stri
 export async function spawnApi(env: Record<string, string>, options: { port?: number; waitForHealth?: boolean } = {}): Promise<ApiProcess> {
   const port = options.port ?? (await freePort());
   let output = '';
-  const child = spawn(process.execPath, [...API_NODE_FLAGS, API_MAIN], { env: { ...API_PROCESS_ENV, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, API_MAIN], {
+    env: { ...API_PROCESS_ENV, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -71,7 +74,10 @@ export async function spawnApi(env: Record<string, string>, options: { port?: nu
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}:\n${output}`);
-    const healthy = await fetch(`${url}/api/healthz`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${url}/api/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) return api;
     if (Date.now() > deadline) {
       await api.stop('SIGKILL');

@@ -18,7 +18,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The simulator's control API (packages/weibo-sim README "Control API"). */
 export async function sim<T>(simUrl: string, route: string, body?: unknown, method = 'POST'): Promise<T> {
-  const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const init: RequestInit =
+    body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const response = await fetch(`${simUrl}/__sim${route}`, init);
   if (!response.ok) throw new Error(`simulator ${route}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -26,7 +27,8 @@ export async function sim<T>(simUrl: string, route: string, body?: unknown, meth
 export type SimStats = { requests: { access_token: number; get_token_info: number; users_show: number } };
 export const simStats = (simUrl: string) => sim<SimStats>(simUrl, '/stats', undefined, 'GET');
 export const newWeiboUser = async (simUrl: string) => (await sim<{ uid: string }>(simUrl, '/users', { screenName: `界限${hex(2)}` })).uid;
-export const mintCode = async (simUrl: string, uid: string) => (await sim<{ codes: string[] }>(simUrl, '/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+export const mintCode = async (simUrl: string, uid: string) =>
+  (await sim<{ codes: string[] }>(simUrl, '/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
 
 /** Waits until `check` holds, polling (the simulator has no event to wait on from here). */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
@@ -93,7 +95,12 @@ export const createCaller = createCallerFactory(appRouter);
 /** A caller on these deps, from this address and browser (null: none yet, one is made on need). */
 export function callerOn(deps: AppDeps, options: { ip: string; browserId?: string | null }) {
   let browserId = options.browserId === undefined ? newBrowserId() : options.browserId;
-  const request: Context['request'] = { client: { ip: options.ip, userAgent: 'vitest' }, addressKey: addressKeyOf(options.ip), browserId, signal: undefined };
+  const request: Context['request'] = {
+    client: { ip: options.ip, userAgent: 'vitest' },
+    addressKey: addressKeyOf(options.ip),
+    browserId,
+    signal: undefined,
+  };
   const ctx: Context = {
     deps,
     request,

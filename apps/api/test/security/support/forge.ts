@@ -21,7 +21,10 @@ export const resignedWith = (token: string, secret: string, algorithm: jwt.Algor
 export function unsigned(token: string, changes: Record<string, unknown> = {}): string[] {
   const [, , signature] = token.split('.');
   const body = b64({ ...claimsOf(token), ...changes });
-  return ['none', 'None', 'NONE'].flatMap((alg) => [`${b64({ alg, typ: 'JWT' })}.${body}.`, `${b64({ alg, typ: 'JWT' })}.${body}.${signature}`]);
+  return ['none', 'None', 'NONE'].flatMap((alg) => [
+    `${b64({ alg, typ: 'JWT' })}.${body}.`,
+    `${b64({ alg, typ: 'JWT' })}.${body}.${signature}`,
+  ]);
 }
 
 /** The original header and signature over edited claims. */

@@ -7,7 +7,7 @@ export const HOSTILE_STRINGS = [
   "'; DROP TABLE users; --",
   '" OR ""="',
   "\\'; DELETE FROM sessions; --",
-  "1; SELECT SLEEP(5)",
+  '1; SELECT SLEEP(5)',
   "admin'--",
   "%' OR 1=1 #",
   "' UNION SELECT password_hash FROM users --",
@@ -21,7 +21,6 @@ export const HOSTILE_STRINGS = [
   '😀𠮷 \u0000 \u0008 end',
   'a\ud800b',
 ];
-
 
 /** Off-site in a browser, raw or after the decoding some router or server might apply. */
 export const OFFSITE_REDIRECTS = [
@@ -69,4 +68,3 @@ export const OFFSITE_REDIRECTS = [
   '',
   `/${'a'.repeat(600)}`,
 ];
-

@@ -11,7 +11,14 @@ export interface CallOptions {
 export interface CallResult<T = unknown> {
   status: number;
   headers: Headers;
-  body: { result?: { data: T }; error?: { message: string; code: number; data: { reason: string; code: string; httpStatus: number; retryAfterSeconds?: number; issues?: unknown[]; stack?: string } } };
+  body: {
+    result?: { data: T };
+    error?: {
+      message: string;
+      code: number;
+      data: { reason: string; code: string; httpStatus: number; retryAfterSeconds?: number; issues?: unknown[]; stack?: string };
+    };
+  };
   /** `error.data.reason`, or 'ok' for a result. */
   reason: string;
   data: T;
@@ -62,7 +69,11 @@ export class Browser {
   }
 
   async call<T = unknown>(path: string, input?: unknown, options: CallOptions = {}): Promise<CallResult<T>> {
-    const result = await call<T>(this.base, path, input, { cookie: this.cookie || undefined, ...options, headers: { ...this.extraHeaders, ...options.headers } });
+    const result = await call<T>(this.base, path, input, {
+      cookie: this.cookie || undefined,
+      ...options,
+      headers: { ...this.extraHeaders, ...options.headers },
+    });
     for (const line of result.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');

@@ -22,7 +22,10 @@ export interface SharedDatabase {
 export async function sharedDatabase(dialect: DialectName): Promise<SharedDatabase> {
   if (dialect === 'mysql') return createTestDatabase('mysql');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-shared-'));
-  return { config: { kind: 'sqlite', file: path.join(dir, 'api.sqlite') }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    config: { kind: 'sqlite', file: path.join(dir, 'api.sqlite') },
+    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface InstanceOptions {
