@@ -46,15 +46,13 @@ export const loadAverage = (): number => Number(os.loadavg()[0]!.toFixed(2));
  * waits, as a fraction of all cores (0 = quiet, 1 = every core busy). */
 export async function otherWorkBusy(ms = 1000): Promise<number> {
   const sample = () =>
-    os
-      .cpus()
-      .reduce(
-        (sum, cpu) => ({
-          busy: sum.busy + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq,
-          total: sum.total + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq + cpu.times.idle,
-        }),
-        { busy: 0, total: 0 },
-      );
+    os.cpus().reduce(
+      (sum, cpu) => ({
+        busy: sum.busy + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq,
+        total: sum.total + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq + cpu.times.idle,
+      }),
+      { busy: 0, total: 0 },
+    );
   const before = sample();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = sample();
