@@ -1,28 +1,38 @@
 /**
- * A stand-in for the tRPC client of src/lib/trpc.ts: one vi.fn per procedure, shaped like the
- * real client (`api.auth.login.mutate(...)`). Tests queue answers or errors on them.
+ * A stand-in for the tRPC client of src/lib/trpc.ts, typed from it (and so from AppRouter): every
+ * procedure's `query` or `mutate` is a vi.fn of the real one's type, made the first time a test
+ * or the app reaches it, so a new procedure needs nothing here. Tests queue answers or errors on
+ * them (`api.auth.login.mutate.mockResolvedValueOnce(...)`), and TypeScript holds those answers
+ * to the router's outputs.
  */
 import { vi, type Mock } from 'vitest';
 import type { ErrorReason } from '@weibo-login/shared';
+import type { api as realApi } from '../src/lib/trpc.ts';
 
-type Call = Mock<(...args: any[]) => Promise<any>>;
-const procedure = () => ({ query: vi.fn() as Call, mutate: vi.fn() as Call });
+/** A procedure's call as a plain async function of its input (tRPC's own returns a tagged promise). */
+type MockedCall<F extends (...args: never[]) => unknown> = Mock<(...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>>;
+type Mocked<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? MockedCall<T[K]> : Mocked<T[K]> };
+export type FakeApi = Mocked<typeof realApi>;
 
-export function createFakeApi() {
-  return {
-    auth: { login: procedure(), register: procedure(), me: procedure(), logout: procedure(), activity: procedure() },
-    weibo: {
-      authorizeUrl: procedure(),
-      login: procedure(),
-      bind: procedure(),
-      register: procedure(),
-      connect: procedure(),
-      unbind: procedure(),
+/** `api.<namespace>.<procedure>.<query|mutate>`: each level made on first use, then kept. */
+function lazily(depth: number): object {
+  const made = new Map<PropertyKey, unknown>();
+  return new Proxy(
+    {},
+    {
+      get(_target, key) {
+        // Not a thenable: `await loadApi()` resolves to the fake itself.
+        if (key === 'then') return undefined;
+        if (!made.has(key)) made.set(key, depth === 0 ? vi.fn() : lazily(depth - 1));
+        return made.get(key);
+      },
     },
-  };
+  );
 }
 
-export type FakeApi = ReturnType<typeof createFakeApi>;
+export function createFakeApi(): FakeApi {
+  return lazily(2) as FakeApi;
+}
 
 /** What the real client throws for an API error: a TRPCClientError whose `data` carries the reason. */
 export function apiError(reason: ErrorReason, extra: Record<string, unknown> = {}): Error {

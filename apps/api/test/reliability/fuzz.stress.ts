@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS } from '../support/databases.ts';
 import { startSimulator } from '../support/harness.ts';
 import { apiEnv, spawnApi } from '../security/support/api-process.ts';
-import { FuzzWorld, fuzz, PROCEDURES } from './support/fuzz.ts';
+import { PROCEDURES } from '../support/procedures.ts';
+import { FuzzWorld, fuzz } from './support/fuzz.ts';
 
 const RUNS: Record<string, number> = {
   sqlite: Number(process.env.FUZZ_RUNS ?? 10_000),

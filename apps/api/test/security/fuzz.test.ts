@@ -4,7 +4,8 @@
  * run with the memory check is test/reliability/fuzz.stress.ts.
  */
 import { expect, it } from 'vitest';
-import { FuzzWorld, fuzz, PROCEDURES } from '../reliability/support/fuzz.ts';
+import { FuzzWorld, fuzz } from '../reliability/support/fuzz.ts';
+import { PROCEDURES } from '../support/procedures.ts';
 import { describeOnEachDatabase } from '../support/harness.ts';
 import { sharedDatabase, startInstance } from './support/instances.ts';
 

@@ -2,6 +2,8 @@
  * Plain HTTP calls to the API as any client would make them (CONTRACT §3: a query is a GET with
  * `?input=`, a mutation a POST with a JSON body), and a browser-like cookie jar.
  */
+import { QUERY_PATHS } from '../../support/procedures.ts';
+
 export interface CallOptions {
   token?: string;
   cookie?: string;
@@ -25,13 +27,11 @@ export interface CallResult<T = unknown> {
   ms: number;
 }
 
-const QUERIES = new Set(['weibo.authorizeUrl', 'auth.me', 'auth.activity']);
-
 export async function call<T = unknown>(base: string, path: string, input?: unknown, options: CallOptions = {}): Promise<CallResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.cookie) headers.cookie = options.cookie;
-  const query = QUERIES.has(path);
+  const query = QUERY_PATHS.has(path);
   let url = `${base}/trpc/${path}`;
   const init: RequestInit = { method: query ? 'GET' : 'POST', headers };
   if (query) {
