@@ -4,7 +4,8 @@
  * under test for the browser that will use it.
  */
 import { randomBytes } from 'node:crypto';
-import { type Pool, request } from 'undici';
+import { createSimulatorControl } from '@weibo-login/weibo-sim/control';
+import type { Pool } from 'undici';
 import type { PreparedRequest } from './load.ts';
 import { REDIRECT_URI, WEIBO_CLIENT_ID } from './processes.ts';
 
@@ -111,17 +112,6 @@ export async function trpc<T>(
   return (answer.json as { result: { data: T } }).result.data;
 }
 
-export async function simControl<T>(simUrl: string, path: string, body: unknown): Promise<T> {
-  const response = await request(`${simUrl}/__sim${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`simulator ${path}: ${response.statusCode} ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Runs `task(i)` for i < count, `concurrency` at a time. */
 export async function inParallel<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
@@ -156,21 +146,16 @@ export async function createBoundUsers(pool: Pool, simUrl: string, count: number
   return inParallel(count, SETUP_CONCURRENCY, async (index) => {
     const password = `bench password ${index}`;
     const address = clientAddress();
-    const { uid } = await simControl<{ uid: string }>(simUrl, '/users', { screenName: `压测用户${index}` });
+    const { uid } = await createSimulatorControl(simUrl).createUser({ screenName: `压测用户${index}` });
     const { account } = await registerAccount(pool, password, address);
     const authorize = await call(pool, 'GET', '/trpc/weibo.authorizeUrl', undefined, fromAddress(address));
     if (authorize.status !== 200) throw new Error(`weibo.authorizeUrl: ${authorize.status} ${JSON.stringify(authorize.json)}`);
     const cookie = authorize.setCookie!.split(';')[0]!;
     if (!cookie.startsWith(`${BROWSER_COOKIE}=`)) throw new Error(`weibo.authorizeUrl set no ${BROWSER_COOKIE} cookie`);
     const state = productTarget('').readState(authorize.json);
-    const { codes } = await simControl<{ codes: string[] }>(simUrl, '/codes', {
-      uid,
-      clientId: WEIBO_CLIENT_ID,
-      redirectUri: REDIRECT_URI,
-      count: 1,
-    });
+    const code = await createSimulatorControl(simUrl).mintCode({ uid, clientId: WEIBO_CLIENT_ID, redirectUri: REDIRECT_URI });
     const headers = { cookie, ...fromAddress(address) };
-    const login = await trpc<{ status: string; ticket: string }>(pool, 'mutation', 'weibo.login', { code: codes[0], state }, headers);
+    const login = await trpc<{ status: string; ticket: string }>(pool, 'mutation', 'weibo.login', { code, state }, headers);
     if (login.status !== 'bind_required') throw new Error(`expected bind_required, got ${login.status}`);
     await trpc(pool, 'mutation', 'weibo.bind', { ticket: login.ticket, account, password }, headers);
     return { uid, account, password, cookie, address };
@@ -197,12 +182,7 @@ export async function prepareLogins(
   const perUser = Math.ceil(count / users.length);
   const codes = await Promise.all(
     users.map((user) =>
-      simControl<{ codes: string[] }>(simUrl, '/codes', {
-        uid: user.uid,
-        clientId: WEIBO_CLIENT_ID,
-        redirectUri: REDIRECT_URI,
-        count: perUser,
-      }).then((r) => r.codes),
+      createSimulatorControl(simUrl).mintCodes({ uid: user.uid, clientId: WEIBO_CLIENT_ID, redirectUri: REDIRECT_URI, count: perUser }),
     ),
   );
   return inParallel(count, SETUP_CONCURRENCY * 2, async (index) => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_NODE_FLAGS, API_PROCESS_ENV } from '@weibo-login/api/bounds';
 import { createScratchMysqlDatabase, freePort } from '@weibo-login/test-support';
+import { createSimulatorControl } from '@weibo-login/weibo-sim/control';
 import { request } from 'undici';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,13 +143,12 @@ export async function startSimulator(): Promise<Service> {
   const child = spawnNode(SIMULATOR_MAIN, { WEIBO_SIM_PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(`${url}/__sim/stats`, child, performance.now());
-  const registered = await request(`${url}/__sim/apps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ clientId: WEIBO_CLIENT_ID, clientSecret: WEIBO_CLIENT_SECRET, name: '压测应用', redirectUris: [REDIRECT_URI] }),
+  await createSimulatorControl(url).registerApp({
+    clientId: WEIBO_CLIENT_ID,
+    clientSecret: WEIBO_CLIENT_SECRET,
+    name: '压测应用',
+    redirectUris: [REDIRECT_URI],
   });
-  const answer = await registered.body.text();
-  if (registered.statusCode !== 200) throw new Error(`simulator /__sim/apps: ${registered.statusCode} ${answer}`);
   return asService(child, url);
 }
 

@@ -78,7 +78,7 @@ describeOnEachDatabase('connect, unbind and revocation', (h) => {
     expect(await handleRevocationHint(h.deps, { source, uid })).toBe('kept');
     expect((await h.caller({ token: account.token }).auth.me()).identities).toHaveLength(1);
 
-    await h.control('/tokens/revoke', { uid });
+    await h.simControl.revokeTokens({ uid });
     expect(await handleRevocationHint(h.deps, { source, uid })).toBe('removed');
     expect((await h.caller({ token: account.token }).auth.me()).identities).toEqual([]);
     expect((await h.caller({ token: account.token }).auth.activity()).events[0]!.kind).toBe('weibo_revoked');
@@ -88,8 +88,8 @@ describeOnEachDatabase('connect, unbind and revocation', (h) => {
     const account = await h.registerAccount();
     const uid = await h.newWeiboUser();
     await connect(account.token, uid);
-    await h.control('/tokens/revoke', { uid });
-    await h.control('/faults', { endpoint: 'get_token_info', mode: '502', times: 1 });
+    await h.simControl.revokeTokens({ uid });
+    await h.simControl.addFault({ endpoint: 'get_token_info', mode: '502', times: 1 });
     expect(await handleRevocationHint(h.deps, { source: h.weiboConfig.clientId, uid })).toBe('kept');
     expect((await h.caller({ token: account.token }).auth.me()).identities).toHaveLength(1);
   });

@@ -3,21 +3,23 @@
  * within the timeout (plus a margin for a loaded machine), nothing is written, and the next
  * clean login works.
  */
+import { FAULT_MODES, type FaultEndpoint, type FaultMode } from '@weibo-login/weibo-sim';
 import { afterEach, expect, it } from 'vitest';
 import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
 const TIMEOUT_MS = 600;
 const MARGIN_MS = 2000;
-const MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop'] as const;
+const MODES = FAULT_MODES;
 
 describeOnEachDatabase(
   'Weibo faults',
   (h) => {
     afterEach(async () => {
-      await h.control('/faults', undefined, 'DELETE');
+      await h.simControl.clearFaults();
     });
 
-    const fault = (endpoint: string, mode: string) => h.control('/faults', { endpoint, mode, delayMs: TIMEOUT_MS * 3, times: 1 });
+    const fault = (endpoint: FaultEndpoint, mode: FaultMode) =>
+      h.simControl.addFault({ endpoint, mode, delayMs: TIMEOUT_MS * 3, times: 1 });
 
     async function rowsNow() {
       return {

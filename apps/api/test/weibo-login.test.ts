@@ -1,3 +1,4 @@
+import type { SimStats } from '@weibo-login/weibo-sim';
 import { expect, it } from 'vitest';
 import { describeOnEachDatabase, reasonOf } from './support/harness.ts';
 
@@ -76,7 +77,7 @@ describeOnEachDatabase('Weibo login', (h) => {
     const login = await h.weiboLogin(uid);
     if (login.status !== 'bind_required') throw new Error('expected bind_required');
     await h.caller().weibo.register({ ticket: login.ticket, account: `ren_${uid}`, password: 'password-123' });
-    await h.control(`/users/${uid}`, { screenName: '新名字' }, 'PATCH');
+    await h.simControl.updateUser(uid, { screenName: '新名字' });
     const after = await h.weiboLogin(uid);
     expect(after.status === 'signed_in' && after.user.displayName).toBe('新名字');
     const identity = await h.db.selectFrom('identities').select('screen_name').where('provider_uid', '=', uid).executeTakeFirstOrThrow();
@@ -148,15 +149,13 @@ describeOnEachDatabase('Weibo login', (h) => {
     const browser = h.newBrowser();
     const caller = h.caller({ browserId: browser });
     await caller.weibo.login({ code, state: (await caller.weibo.authorizeUrl()).state });
-    const before = await h.control<Record<string, number>>('/stats', undefined, 'GET').catch(() => null);
+    const before = await h.simControl.stats();
     expect(await reasonOf(caller.weibo.login({ code, state: (await caller.weibo.authorizeUrl()).state }))).toBe('WEIBO_CODE_INVALID');
     expect(await reasonOf(caller.weibo.login({ code: 'f'.repeat(32), state: (await caller.weibo.authorizeUrl()).state }))).toBe(
       'WEIBO_CODE_INVALID',
     );
-    if (before) {
-      const after = await h.control<Record<string, number>>('/stats', undefined, 'GET');
-      expect(accessTokenCalls(after) - accessTokenCalls(before)).toBe(2);
-    }
+    const after = await h.simControl.stats();
+    expect(accessTokenCalls(after) - accessTokenCalls(before)).toBe(2);
   });
 
   it('rejects forged, tampered, expired and spent bind tickets', async () => {
@@ -251,9 +250,4 @@ describeOnEachDatabase('Weibo login', (h) => {
   });
 });
 
-function accessTokenCalls(stats: Record<string, unknown>): number {
-  const value =
-    (stats as { access_token?: number; requests?: { access_token?: number } }).access_token ??
-    (stats as { requests?: { access_token?: number } }).requests?.access_token;
-  return Number(value ?? 0);
-}
+const accessTokenCalls = (stats: SimStats): number => stats.requests.access_token ?? 0;

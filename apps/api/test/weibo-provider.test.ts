@@ -32,16 +32,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function control<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sim.url}/__sim${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await response.json()) as T;
-}
-const newUser = async (screenName: string) => (await control<{ uid: string }>('/users', { screenName })).uid;
-const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: config.redirectUri })).codes[0]!;
+const newUser = async (screenName: string) => (await sim.control.createUser({ screenName })).uid;
+const mint = (uid: string) => sim.control.mintCode({ uid, redirectUri: config.redirectUri });
 
 describe('Weibo provider', () => {
   it('matches the simulator demo app that `pnpm dev` uses by default', () => {
@@ -69,7 +61,7 @@ describe('Weibo provider', () => {
   it('maps a spent code to WEIBO_CODE_INVALID after exactly one exchange attempt each', async () => {
     const code = await mint(await newUser('一次'));
     await weibo.exchangeCode(code);
-    const stats = async () => JSON.stringify(await control('/stats'));
+    const stats = async () => JSON.stringify(await sim.control.stats());
     const before = await stats();
     expect(await reasonOf(weibo.exchangeCode(code))).toBe('WEIBO_CODE_INVALID');
     expect(await stats()).not.toBe(before);
@@ -89,9 +81,9 @@ describe('Weibo provider', () => {
     expect(await weibo.tokenStatus(token.accessToken)).toBe('dead');
     expect(await weibo.tokenStatus('2.00unknowntoken')).toBe('dead');
     const other = await weibo.exchangeCode(await mint(uid));
-    await control('/tokens/expire', { uid });
+    await sim.control.expireTokens({ uid });
     expect(await weibo.tokenStatus(other.accessToken)).toBe('dead');
-    await control('/faults', { endpoint: 'get_token_info', mode: '500', times: 1 });
+    await sim.control.addFault({ endpoint: 'get_token_info', mode: '500', times: 1 });
     expect(await weibo.tokenStatus(other.accessToken)).toBe('unknown');
   });
 

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSimulatorControl, type SimUser, type SimulatorControl } from '@weibo-login/weibo-sim/control';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 
@@ -71,21 +72,13 @@ export function uniqueAccount(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${counter}`.slice(0, 32);
 }
 
-export interface SimUser {
-  uid: string;
-  screenName: string;
-}
+export type { SimUser };
 
-/** A Weibo user that exists only for this scenario (the simulator's control API). */
-export async function createWeiboUser(screenName: string): Promise<SimUser> {
-  const response = await fetch(`${inject('simUrl')}/__sim/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ screenName }),
-  });
-  expect(response.ok).toBe(true);
-  return (await response.json()) as SimUser;
-}
+/** The simulator's control API (the simulator global-setup.ts started). */
+export const weiboSim = (): SimulatorControl => createSimulatorControl(inject('simUrl'));
+
+/** A Weibo user that exists only for this scenario. */
+export const createWeiboUser = (screenName: string): Promise<SimUser> => weiboSim().createUser({ screenName });
 
 /** An account with a password, made straight through the API (plain JSON over HTTP). */
 export async function createAccount(account: string, password: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   screenshots,
   uniqueAccount,
   url,
+  weiboSim,
   type SimUser,
 } from './browser.ts';
 
@@ -154,12 +155,7 @@ describe.skipIf(inject('skipReason') !== '')('Weibo sign-in in a browser', () =>
 
   it('explains Weibo being unavailable, and the retry works', async () => {
     const weiboUser = await createWeiboUser('冬至');
-    const fault = await fetch(`${inject('simUrl')}/__sim/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ endpoint: 'access_token', mode: '502', times: 1 }),
-    });
-    expect(fault.ok).toBe(true);
+    await weiboSim().addFault({ endpoint: 'access_token', mode: '502', times: 1 });
     const { context, page, problems } = await newVisitor(browser);
     await startWeiboSignIn(page, weiboUser);
     await page.getByRole('heading', { name: '微博暂时无法访问' }).waitFor();

@@ -5,12 +5,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createSimulatorControl, type SimulatorControl } from '@weibo-login/weibo-sim/control';
 import { freePort } from './free-port.ts';
 
 const READY_TIMEOUT_MS = 20_000;
 
 export interface SimulatorProcess {
   url: string;
+  /** A client of its /__sim/ control API. */
+  control: SimulatorControl;
   child: ChildProcess;
   /** SIGTERM, then the exit. */
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export async function startSimulatorProcess(redirectUris: string[] = []): Promis
   }
   return {
     url,
+    control: createSimulatorControl(url),
     child,
     async close() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

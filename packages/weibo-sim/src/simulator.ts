@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { GET_UID_PATH, USERS_SHOW_PATH, registerApiRoutes } from './api-routes.ts';
 import { registerAuthorizeRoutes } from './authorize-routes.ts';
+import { createSimulatorControl, type SimulatorControl } from './control-client.ts';
 import { registerControlRoutes } from './control-routes.ts';
 import { DEMO_APP, DEMO_USERS } from './demo-data.ts';
 import { Lifecycle, sendSimResponse, type EndpointDeps } from './endpoint-runner.ts';
@@ -21,6 +22,8 @@ export type WeiboSimulator = {
   close(): Promise<void>;
   /** The base URL once listening, '' before. */
   readonly url: string;
+  /** A client of its /__sim/ control API, once listening. */
+  readonly control: SimulatorControl;
   app: FastifyInstance;
 };
 
@@ -81,11 +84,16 @@ export function createWeiboSimulator(options: SimulatorOptions = {}): WeiboSimul
   const sweeper = setInterval(() => state.sweep(), SWEEP_INTERVAL_MS);
   sweeper.unref();
   let closing: Promise<void> | undefined;
+  let control: SimulatorControl | undefined;
 
   return {
     app,
     get url() {
       return url;
+    },
+    get control() {
+      if (!url) throw new Error('the simulator is not listening yet');
+      return (control ??= createSimulatorControl(url));
     },
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });

@@ -94,7 +94,6 @@ const P99_MEASUREMENTS = 2;
 const RSS_LIMIT_MB = 200;
 
 const WEIBO_ENDPOINTS = ['access_token', 'users_show', 'get_token_info', 'get_uid', 'revokeoauth2'] as const;
-type SimStats = { requests: Record<string, number> };
 
 interface Sample {
   /** When it started, in ms after the phase started. */
@@ -254,17 +253,9 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
   let passwordBrowser: Browser;
   const people: { uid: string; browser: Browser }[] = [];
 
-  const control = async <T>(route: string, body?: unknown, method = 'POST') =>
-    (await (
-      await fetch(`${sim.url}/__sim${route}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    ).json()) as T;
-  const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+  const mint = (uid: string) => sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
   const simCalls = async () => {
-    const stats = await control<SimStats>('/stats', undefined, 'GET');
+    const stats = await sim.control.stats();
     return Object.fromEntries(WEIBO_ENDPOINTS.map((e) => [e, stats.requests[e] ?? 0])) as Record<(typeof WEIBO_ENDPOINTS)[number], number>;
   };
   const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
@@ -306,7 +297,7 @@ describe.each(DIALECTS)('abuse under load on %s: the victim keeps signing in', (
     expect(passwordBrowser.cookie).toMatch(/wl_browser=/);
     // The Weibo victims: each a Weibo user bound to an account of its own, from its own address.
     for (let i = 0; i < WEIBO_PEOPLE; i++) {
-      const { uid } = await control<{ uid: string }>('/users', { screenName: `受害者${i}` });
+      const { uid } = await sim.control.createUser({ screenName: `受害者${i}` });
       const browser = new Browser(api.url, { 'x-forwarded-for': `203.0.113.${20 + i}` });
       const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
       const first = await browser.call<{ status: string; ticket: string }>('weibo.login', { code: await mint(uid), state });

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createSimulatorControl } from '@weibo-login/weibo-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
@@ -79,11 +80,8 @@ const mutate = (
   input: unknown,
   { headers, what = procedure }: { headers?: Record<string, string>; what?: string } = {},
 ) => call(`${WEB}/trpc/${procedure}`, json(input, headers), what);
-const simControl = async (route: string, body: unknown) => {
-  const answer = await call(`${SIM}/__sim${route}`, json(body), `simulator ${route}`);
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-};
+/** The simulator `pnpm dev` started. */
+const simControl = createSimulatorControl(SIM);
 
 /** What a tRPC answer says, in one value: HTTP status, `result.data.status`, `error.data.reason`. */
 const outcome = (answer: Answer) => ({
@@ -293,10 +291,10 @@ describe('pnpm dev, through the web dev server', () => {
     expect(cookie, `Set-Cookie: ${JSON.stringify(authorize.setCookie)}`).toBeDefined();
 
     // What the consent page would do: a Weibo user approves, Weibo redirects to /weibo?code=….
-    const { uid } = await simControl('/users', { screenName: '开发者测试' });
-    const { codes } = await simControl('/codes', { uid, redirectUri: `${WEB}/weibo` });
+    const { uid } = await simControl.createUser({ screenName: '开发者测试' });
+    const code = await simControl.mintCode({ uid, redirectUri: `${WEB}/weibo` });
 
-    const login = await mutate('weibo.login', { code: codes[0], state }, { headers: { cookie: cookie! } });
+    const login = await mutate('weibo.login', { code, state }, { headers: { cookie: cookie! } });
     expect({ ...outcome(login), uid: login.body?.result?.data?.profile?.uid }, JSON.stringify(login.body)).toEqual({
       http: 200,
       status: 'bind_required',

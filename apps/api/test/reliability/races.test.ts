@@ -82,7 +82,7 @@ describeOnEachDatabase('races', (h) => {
       .caller()
       .weibo.register({ ticket: await ticketFor(h, uid), account: `race_login_${uid}`, password: 'password-123' });
     // Weibo renames the user meanwhile, so every login also wants to update the same rows.
-    await h.control(`/users/${uid}`, { screenName: '改名之后' }, 'PATCH');
+    await h.simControl.updateUser(uid, { screenName: '改名之后' });
     const prepared = await Promise.all(
       Array.from({ length: N }, async () => {
         const browser = h.newBrowser();

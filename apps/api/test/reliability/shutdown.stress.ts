@@ -43,21 +43,15 @@ describe('SIGTERM under load', () => {
       expect((await request(api.url, '/trpc/auth.register', { account, password: 'password-123' })).status).toBe(200);
 
     // Weibo logins held up by a slow users/show: each is in flight for over a second.
-    const control = (route: string, body: unknown) =>
-      fetch(`${sim.url}/__sim${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).then((r) => r.json() as Promise<Record<string, unknown>>);
-    await control('/faults', { endpoint: 'users_show', mode: 'slow', delayMs: WEIBO_DELAY_MS });
+    await sim.control.addFault({ endpoint: 'users_show', mode: 'slow', delayMs: WEIBO_DELAY_MS });
     const weiboLogins: Promise<{ startedAt: number; endedAt: number; status: string }>[] = [];
     const startWeiboLogin = async () => {
       const browser = new Browser(api.url);
       const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
-      const { uid } = (await control('/users', { screenName: 'shutdown' })) as { uid: string };
-      const { codes } = (await control('/codes', { uid, redirectUri: REDIRECT_URI })) as { codes: string[] };
+      const { uid } = await sim.control.createUser({ screenName: 'shutdown' });
+      const code = await sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
       const startedAt = performance.now();
-      const login = await browser.call<{ status: string }>('weibo.login', { code: codes[0], state });
+      const login = await browser.call<{ status: string }>('weibo.login', { code, state });
       return { startedAt, endedAt: performance.now(), status: login.data?.status ?? login.reason };
     };
 
@@ -77,7 +71,7 @@ describe('SIGTERM under load', () => {
     await sleep(300);
     await load.stop();
     const weibo = await Promise.all(weiboLogins);
-    await fetch(`${sim.url}/__sim/faults`, { method: 'DELETE' });
+    await sim.control.clearFaults();
 
     const inFlight = load.outcomes.filter((o) => o.startedAt < signalledAt && o.endedAt > signalledAt);
     const before = load.outcomes.filter((o) => o.startedAt < signalledAt);
@@ -103,24 +97,18 @@ describe('SIGTERM under load', () => {
   // version), the login's connection is closed at 15 s, before Weibo answers.
   it('waits at SIGTERM for a Weibo login that waits on Weibo longer than REQUEST_TIMEOUT_MS (WEIBO_TIMEOUT_MS 20 s)', async () => {
     const api = await spawnApi(apiEnv(sim.url, { DATABASE_URL: `sqlite:${path.join(tmp, 'slow.sqlite')}`, WEIBO_TIMEOUT_MS: '20000' }));
-    const control = (route: string, body: unknown) =>
-      fetch(`${sim.url}/__sim${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).then((r) => r.json() as Promise<Record<string, unknown>>);
     const browser = new Browser(api.url);
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
-    const { uid } = (await control('/users', { screenName: 'slow' })) as { uid: string };
-    const { codes } = (await control('/codes', { uid, redirectUri: REDIRECT_URI })) as { codes: string[] };
-    await control('/faults', { endpoint: 'users_show', mode: 'slow', delayMs: REQUEST_TIMEOUT_MS + 2000, times: 1 });
-    const login = browser.call<{ status: string }>('weibo.login', { code: codes[0], state }).then(
+    const { uid } = await sim.control.createUser({ screenName: 'slow' });
+    const weiboCode = await sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
+    await sim.control.addFault({ endpoint: 'users_show', mode: 'slow', delayMs: REQUEST_TIMEOUT_MS + 2000, times: 1 });
+    const login = browser.call<{ status: string }>('weibo.login', { code: weiboCode, state }).then(
       (answer) => answer.data?.status ?? answer.reason,
       (error: unknown) => `no answer: ${(error as Error).message}`,
     );
     await sleep(500);
     const { code, signal } = await api.stop('SIGTERM');
-    await fetch(`${sim.url}/__sim/faults`, { method: 'DELETE' });
+    await sim.control.clearFaults();
     expect(await login).toBe('bind_required');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
   });

@@ -44,16 +44,8 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     for (const exit of exits) expect(exit).toEqual({ code: 0, signal: null });
   });
 
-  const control = async <T>(route: string, body: unknown) =>
-    (await (
-      await fetch(`${sim.url}/__sim${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).json()) as T;
-  const newUid = async () => (await control<{ uid: string }>('/users', { screenName: '双实例' })).uid;
-  const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+  const newUid = async () => (await sim.control.createUser({ screenName: '双实例' })).uid;
+  const mint = (uid: string) => sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
   let n = 0;
   const name = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${n++}`;
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { FAULT_MODES, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { FAULT_MODES, type FaultEndpoint, type FaultMode, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
@@ -57,17 +57,10 @@ describe('Weibo faults through the API process', () => {
     expect(exit).toEqual({ code: 0, signal: null });
   });
 
-  const control = async <T>(route: string, body?: unknown, method = 'POST') =>
-    (await (
-      await fetch(`${sim.url}/__sim${route}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    ).json()) as T;
-  const newUid = async () => (await control<{ uid: string }>('/users', { screenName: '故障' })).uid;
-  const mint = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
-  const fault = (endpoint: string, mode: string, times = 1) => control('/faults', { endpoint, mode, delayMs: TIMEOUT_MS * 3, times });
+  const newUid = async () => (await sim.control.createUser({ screenName: '故障' })).uid;
+  const mint = (uid: string) => sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
+  const fault = (endpoint: FaultEndpoint, mode: FaultMode, times = 1) =>
+    sim.control.addFault({ endpoint, mode, delayMs: TIMEOUT_MS * 3, times });
 
   function rows() {
     const db = new SQLite(file, { readonly: true });
@@ -89,7 +82,7 @@ describe('Weibo faults through the API process', () => {
     return Object.assign(result, { browser });
   }
 
-  describe.each(['access_token', 'users_show'])('at %s', (endpoint) => {
+  describe.each(['access_token', 'users_show'] as const)('at %s', (endpoint) => {
     it.each([...FAULT_MODES])(`%s: a new user gets WEIBO_UNAVAILABLE in time, nothing is written, the next login works`, async (mode) => {
       const uid = await newUid();
       const before = rows();
@@ -137,38 +130,41 @@ describe('Weibo faults through the API process', () => {
     expect((await call<{ identities: unknown[] }>(api.url, 'auth.me', undefined, { token })).data.identities).toEqual([]);
   });
 
-  it.each(['revokeoauth2', 'get_token_info'])('%s failing: unbind still succeeds, a revocation hint changes nothing', async (endpoint) => {
-    const uid = await newUid();
-    const first = await weiboLogin(uid);
-    const ticket = (first.data as unknown as { ticket: string }).ticket;
-    const token = (
-      await first.browser.call<{ session: { token: string } }>('weibo.register', {
-        ticket,
-        account: `rv_${endpoint}_${uid}`.slice(0, 32),
-        password: 'password-123',
-      })
-    ).data.session.token;
-    await fault(endpoint, 'hang', 5);
-    if (endpoint === 'get_token_info') {
-      await control('/tokens/revoke', { uid });
-      const started = performance.now();
-      const hint = await fetch(`${api.url}/api/weibo/revoked`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: `source=3516473472&uid=${uid}`,
-      });
-      worst.set('revocation hint get_token_info/hang', performance.now() - started);
-      expect(hint.status).toBe(200);
-      expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-      expect((await call<{ identities: unknown[] }>(api.url, 'auth.me', undefined, { token })).data.identities).toHaveLength(1);
-    } else {
-      const unbind = await call(api.url, 'weibo.unbind', { password: 'password-123' }, { token });
-      worst.set('unbind revokeoauth2/hang', unbind.ms);
-      expect(unbind.reason).toBe('ok');
-      expect(unbind.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-    }
-    await control('/faults', undefined, 'DELETE');
-  });
+  it.each(['revokeoauth2', 'get_token_info'] as const)(
+    '%s failing: unbind still succeeds, a revocation hint changes nothing',
+    async (endpoint) => {
+      const uid = await newUid();
+      const first = await weiboLogin(uid);
+      const ticket = (first.data as unknown as { ticket: string }).ticket;
+      const token = (
+        await first.browser.call<{ session: { token: string } }>('weibo.register', {
+          ticket,
+          account: `rv_${endpoint}_${uid}`.slice(0, 32),
+          password: 'password-123',
+        })
+      ).data.session.token;
+      await fault(endpoint, 'hang', 5);
+      if (endpoint === 'get_token_info') {
+        await sim.control.revokeTokens({ uid });
+        const started = performance.now();
+        const hint = await fetch(`${api.url}/api/weibo/revoked`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `source=3516473472&uid=${uid}`,
+        });
+        worst.set('revocation hint get_token_info/hang', performance.now() - started);
+        expect(hint.status).toBe(200);
+        expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+        expect((await call<{ identities: unknown[] }>(api.url, 'auth.me', undefined, { token })).data.identities).toHaveLength(1);
+      } else {
+        const unbind = await call(api.url, 'weibo.unbind', { password: 'password-123' }, { token });
+        worst.set('unbind revokeoauth2/hang', unbind.ms);
+        expect(unbind.reason).toBe('ok');
+        expect(unbind.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+      }
+      await sim.control.clearFaults();
+    },
+  );
 
   it(`${CONCURRENT} logins at once while Weibo hangs: all answered in time, then ${CONCURRENT} clean logins all work`, async () => {
     const uids = await Promise.all(Array.from({ length: CONCURRENT }, () => newUid()));

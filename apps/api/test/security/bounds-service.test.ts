@@ -258,7 +258,7 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   it('refuses at once the login past WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS while Weibo hangs', async () => {
     const ip = freshIp();
     const before = await exchanges();
-    await h.control('/faults', { endpoint: 'access_token', mode: 'hang', times: WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS });
+    await h.simControl.addFault({ endpoint: 'access_token', mode: 'hang', times: WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS });
     const hanging = Array.from({ length: WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS }, () => failedLogin(h.deps, ip));
     await until(async () => (await exchanges()) === before + WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, 'the hanging exchanges');
     const started = performance.now();
@@ -436,7 +436,7 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       for (let i = 0; i < REVOCATION_QUEUE_MAX + 8; i++) known.push(await boundUid());
       const before = await tokenChecks();
       // The first check hangs at Weibo (until WEIBO_TIMEOUT_MS): everything after it has to wait in the queue.
-      await h.control('/faults', { endpoint: 'get_token_info', mode: 'hang', times: 1 });
+      await h.simControl.addFault({ endpoint: 'get_token_info', mode: 'hang', times: 1 });
       const first = await hint(known[0]!);
       await until(async () => (await tokenChecks()) === before + 1, 'the first check');
       const hints = [...known.slice(1), ...Array.from({ length: 200 }, () => String(7_000_000_000 + randomBytes(4).readUInt32BE()))].sort(

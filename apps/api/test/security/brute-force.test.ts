@@ -82,25 +82,11 @@ describe.each(DIALECTS)('brute force across instances and a restart on %s', (dia
 
   /** A bind ticket for a new Weibo user, and the browser it came back to (the only one it is good in). */
   async function ticketFor(instance: Instance): Promise<{ ticket: string; browser: Browser }> {
-    const uid = (
-      (await (
-        await fetch(`${sim.url}/__sim/users`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ screenName: uniqueName('w') }),
-        })
-      ).json()) as { uid: string }
-    ).uid;
-    const { codes } = (await (
-      await fetch(`${sim.url}/__sim/codes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }),
-      })
-    ).json()) as { codes: string[] };
+    const { uid } = await sim.control.createUser({ screenName: uniqueName('w') });
+    const code = await sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
     const browser = new Browser(instance.url);
     const { data } = await browser.call<{ state: string }>('weibo.authorizeUrl');
-    const login = await browser.call<{ status: string; ticket: string }>('weibo.login', { code: codes[0], state: data.state });
+    const login = await browser.call<{ status: string; ticket: string }>('weibo.login', { code, state: data.state });
     expect(login.data.status).toBe('bind_required');
     return { ticket: login.data.ticket, browser };
   }

@@ -78,7 +78,7 @@ describeOnEachDatabase('hostile strings in every field', (h) => {
     for (const value of HOSTILE_STRINGS) {
       const redirectTo = `/${value}`;
       const uid = await h.newWeiboUser(value.replace(/\u0000/g, '') || 'x');
-      const screenName = (await h.control<{ screenName: string }>(`/users/${uid}`, {}, 'PATCH')).screenName;
+      const { screenName } = await h.simControl.updateUser(uid, {});
       const browser = h.newBrowser();
       const caller = h.caller({ browserId: browser });
       const issued = await reasonOf(caller.weibo.authorizeUrl({ redirectTo }));

@@ -34,16 +34,8 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function control<T>(route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sim.url}/__sim${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-  return (await response.json()) as T;
-}
-const newWeiboUser = async () => (await control<{ uid: string }>('/users', { screenName: '日志' })).uid;
-const mintCode = async (uid: string) => (await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+const newWeiboUser = async () => (await sim.control.createUser({ screenName: '日志' })).uid;
+const mintCode = (uid: string) => sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
 
 /** Drives every credential-bearing path once and returns every secret that passed through. */
 async function exercise(base: string, secrets: string[]): Promise<void> {
@@ -105,10 +97,10 @@ async function exercise(base: string, secrets: string[]): Promise<void> {
   await browser.call('weibo.unbind', { password: passwordC }, { token: tokenC });
 
   // Weibo failing at the token exchange and at users/show; a spent code.
-  await control('/faults', { endpoint: 'access_token', mode: '500', times: 1 });
+  await sim.control.addFault({ endpoint: 'access_token', mode: '500', times: 1 });
   const s4 = await browser.call<{ state: string }>('weibo.authorizeUrl');
   await browser.call('weibo.login', { code: keep(await mintCode(await newWeiboUser())), state: keep(s4.data.state) });
-  await control('/faults', { endpoint: 'users_show', mode: 'garbage', times: 1 });
+  await sim.control.addFault({ endpoint: 'users_show', mode: 'garbage', times: 1 });
   const s5 = await browser.call<{ state: string }>('weibo.authorizeUrl');
   await browser.call('weibo.login', { code: keep(await mintCode(await newWeiboUser())), state: keep(s5.data.state) });
   const s6 = await browser.call<{ state: string }>('weibo.authorizeUrl');

@@ -128,23 +128,9 @@ describe.each(DIALECTS)('redirectTo through the API on %s', (dialect) => {
     for (const redirectTo of ['/settings', '/设置/微博?tab=绑定&x=%2F%2F#frag', '/javascript:alert(1)', '/a\'b"c<d>', '/%E2%80%AE']) {
       const browser = new Browser(api.url);
       const { data } = await browser.call<{ state: string }>('weibo.authorizeUrl', { redirectTo });
-      const uid = (
-        (await (
-          await fetch(`${sim.url}/__sim/users`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ screenName: 'redirect' }),
-          })
-        ).json()) as { uid: string }
-      ).uid;
-      const { codes } = (await (
-        await fetch(`${sim.url}/__sim/codes`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ uid, redirectUri: REDIRECT_URI }),
-        })
-      ).json()) as { codes: string[] };
-      const login = await browser.call<{ redirectTo: string }>('weibo.login', { code: codes[0], state: data.state });
+      const { uid } = await sim.control.createUser({ screenName: 'redirect' });
+      const code = await sim.control.mintCode({ uid, redirectUri: REDIRECT_URI });
+      const login = await browser.call<{ redirectTo: string }>('weibo.login', { code, state: data.state });
       expect(login.data.redirectTo).toBe(redirectTo);
       expect(new URL(login.data.redirectTo, APP).origin).toBe(APP);
     }

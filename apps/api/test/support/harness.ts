@@ -3,7 +3,7 @@
  * Weibo simulator over HTTP, a movable clock, and callers as a given browser or signed-in user.
  */
 import { randomBytes } from 'node:crypto';
-import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { createSimulatorControl, createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import pino from 'pino';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -72,13 +72,7 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
   });
 
-  const control = async <T>(path: string, body: unknown, method = 'POST'): Promise<T> => {
-    const init: RequestInit =
-      body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const response = await fetch(`${sim.url}/__sim${path}`, init);
-    if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
+  const simControl = createSimulatorControl(sim.url);
 
   const usualBrowser = randomBytes(32).toString('base64url');
   const harness = {
@@ -114,15 +108,12 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       return createCaller(ctx);
     },
 
-    control,
+    /** The simulator's control API (users, codes, faults, tokens, stats). */
+    simControl,
     async newWeiboUser(screenName = `测试用户${randomBytes(3).toString('hex')}`): Promise<string> {
-      const user = await control<{ uid: string }>('/users', { screenName });
-      return user.uid;
+      return (await simControl.createUser({ screenName })).uid;
     },
-    async mintCode(uid: string): Promise<string> {
-      const { codes } = await control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI });
-      return codes[0]!;
-    },
+    mintCode: (uid: string): Promise<string> => simControl.mintCode({ uid, redirectUri: REDIRECT_URI }),
     /** The whole browser round trip: a state for this browser, a code from Weibo, weibo.login. */
     async weiboLogin(uid: string, browserId: string = usualBrowser, redirectTo?: string) {
       const caller = this.caller({ browserId });

@@ -7,6 +7,7 @@
  * first checks and into the services. No answer may be a 5xx or leave the closed set of reasons.
  */
 import { ERROR_REASON_LIST } from '@weibo-login/shared';
+import { createSimulatorControl, type SimulatorControl } from '@weibo-login/weibo-sim';
 import fc from 'fast-check';
 import { REDIRECT_URI } from '../../support/harness.ts';
 import { HOSTILE_STRINGS, OFFSITE_REDIRECTS } from '../../security/support/hostile.ts';
@@ -128,7 +129,7 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.constantFrom(...NAMES).
 /** Live values for the placeholders, drawn from pools that the fuzzing itself keeps using up. */
 export class FuzzWorld {
   readonly base: string;
-  readonly simUrl: string;
+  private readonly sim: SimulatorControl;
   private readonly browser: Browser;
   private tokens: string[] = [];
   private accounts: string[] = [];
@@ -142,18 +143,8 @@ export class FuzzWorld {
 
   constructor(base: string, simUrl: string) {
     this.base = base;
-    this.simUrl = simUrl;
+    this.sim = createSimulatorControl(simUrl);
     this.browser = new Browser(base);
-  }
-
-  private async control<T>(route: string, body: unknown): Promise<T> {
-    return (await (
-      await fetch(`${this.simUrl}/__sim${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).json()) as T;
   }
 
   private pick<T>(pool: T[]): T {
@@ -163,7 +154,7 @@ export class FuzzWorld {
   async prepare(accounts = 12, uids = 40): Promise<void> {
     await this.browser.call('weibo.authorizeUrl');
     for (let i = 0; i < accounts; i++) await this.newAccount();
-    for (let i = 0; i < uids; i++) this.uids.push((await this.control<{ uid: string }>('/users', { screenName: `fuzz ${i}` })).uid);
+    for (let i = 0; i < uids; i++) this.uids.push((await this.sim.createUser({ screenName: `fuzz ${i}` })).uid);
     for (let i = 0; i < 20; i++) await this.newTicket();
   }
 
@@ -184,13 +175,13 @@ export class FuzzWorld {
     // From an address of its own: the fuzzed requests fill 127.0.0.1's allowance of states.
     const browser = new Browser(this.base, { 'x-forwarded-for': `192.0.2.${this.seq % 250}` });
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
-    const uid = (await this.control<{ uid: string }>('/users', { screenName: `fuzz t${this.seq++}` })).uid;
+    const uid = (await this.sim.createUser({ screenName: `fuzz t${this.seq++}` })).uid;
     const login = await browser.call<{ ticket?: string }>('weibo.login', { code: await this.code(uid), state });
     if (login.data?.ticket) this.tickets.push(login.data.ticket);
   }
 
   private async code(uid = this.pick(this.uids)): Promise<string> {
-    return (await this.control<{ codes: string[] }>('/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+    return this.sim.mintCode({ uid, redirectUri: REDIRECT_URI });
   }
 
   private async fill(value: unknown, request: FuzzRequest, token: string | undefined): Promise<unknown> {

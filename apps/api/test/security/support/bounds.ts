@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import { createSimulatorControl } from '@weibo-login/weibo-sim';
 import type { AppDeps } from '../../../src/deps.ts';
 import { addressKeyOf } from '../../../src/limits/address.ts';
 import type { PasswordHasher } from '../../../src/modules/passwords/password-hasher.ts';
@@ -16,19 +17,21 @@ export const hex = (bytes = 4) => randomBytes(bytes).toString('hex');
 export const newBrowserId = () => randomBytes(32).toString('base64url');
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The simulator's control API (packages/weibo-sim README "Control API"). */
-export async function sim<T>(simUrl: string, route: string, body?: unknown, method = 'POST'): Promise<T> {
-  const init: RequestInit =
-    body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const response = await fetch(`${simUrl}/__sim${route}`, init);
-  if (!response.ok) throw new Error(`simulator ${route}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-export type SimStats = { requests: { access_token: number; get_token_info: number; users_show: number } };
-export const simStats = (simUrl: string) => sim<SimStats>(simUrl, '/stats', undefined, 'GET');
-export const newWeiboUser = async (simUrl: string) => (await sim<{ uid: string }>(simUrl, '/users', { screenName: `界限${hex(2)}` })).uid;
-export const mintCode = async (simUrl: string, uid: string) =>
-  (await sim<{ codes: string[] }>(simUrl, '/codes', { uid, redirectUri: REDIRECT_URI })).codes[0]!;
+/** Through the simulator's control client (@weibo-login/weibo-sim), at the URL of whichever simulator a suite runs. */
+/** Requests the simulator received, by endpoint (0 for one not called yet). */
+export const simStats = async (simUrl: string) => {
+  const { requests } = await createSimulatorControl(simUrl).stats();
+  return {
+    requests: {
+      access_token: requests.access_token ?? 0,
+      get_token_info: requests.get_token_info ?? 0,
+      users_show: requests.users_show ?? 0,
+    },
+  };
+};
+export const newWeiboUser = async (simUrl: string) =>
+  (await createSimulatorControl(simUrl).createUser({ screenName: `界限${hex(2)}` })).uid;
+export const mintCode = (simUrl: string, uid: string) => createSimulatorControl(simUrl).mintCode({ uid, redirectUri: REDIRECT_URI });
 
 /** Waits until `check` holds, polling (the simulator has no event to wait on from here). */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
