@@ -1,16 +1,23 @@
 /**
  * Diagnostic: where a bound-user login's CPU time goes. The same logins, at concurrency 32 on
- * SQLite, against four servers on one database and simulator: the product (tRPC on Fastify),
- * the product's service on a plain Fastify route, the same on bare node:http, and the floor.
+ * SQLite, against five servers on one database and simulator: the product (tRPC on Fastify,
+ * through trpc/fastify-adapter.ts), the product's server through tRPC's own Fastify plugin, the
+ * product's service on a plain Fastify route, the same on bare node:http, and the floor.
  * CPU time per login of each server process (all its threads), so layers can be read by difference.
  */
-import { createBoundUsers, floorTarget, prepareLogins, productTarget } from './lib/fixtures.ts';
+import { createBoundUsers, floorTarget, prepareLogins, productTarget, stockTrpcTarget } from './lib/fixtures.ts';
 import { openPool, runLoad } from './lib/load.ts';
 import { createDatabase, type Service, startApi, startFloor, startLayers, startSimulator } from './lib/processes.ts';
 import { median } from './lib/stats.ts';
 
 const CONCURRENCY = 32;
-export const LAYERS = ['product (tRPC on Fastify)', 'service on a Fastify route', 'service on node:http', 'floor'] as const;
+export const LAYERS = [
+  'product (tRPC on Fastify)',
+  "tRPC's own Fastify plugin",
+  'service on a Fastify route',
+  'service on node:http',
+  'floor',
+] as const;
 
 export interface LayerCost {
   server: (typeof LAYERS)[number];
@@ -26,11 +33,14 @@ export async function benchmarkLayerCosts(runs: number, logins: number, log: (li
   try {
     services.push(
       await startApi(options),
+      await startLayers(options, 'stock'),
       await startLayers(options, 'fastify'),
       await startLayers(options, 'node'),
       await startFloor(options),
     );
-    const targets = services.map((service, index) => (index === 0 ? productTarget(service.url) : floorTarget(service.url)));
+    const targets = services.map((service, index) =>
+      index === 0 ? productTarget(service.url) : index === 1 ? stockTrpcTarget(service.url) : floorTarget(service.url),
+    );
     const pools = await Promise.all(services.map((service) => openPool(service.url, CONCURRENCY)));
     const users = await createBoundUsers(pools[0]!, sim.url, 32);
     const cpu: number[][] = services.map(() => []);

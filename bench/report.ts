@@ -209,18 +209,27 @@ ${table(['Concurrency', 'Product logins/s', 'p50', 'p90', 'p99', 'Floor logins/s
 }
 
 function layersSection(section: Section<LayerCost[]>): string {
-  const [product, fastify, node, floor] = section.result.map((layer) => layer.cpuMicrosPerLogin) as [number, number, number, number];
+  const [product, stock, fastify, node, floor] = section.result.map((layer) => layer.cpuMicrosPerLogin) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const rows = section.result.map((layer) => [layer.server, n0(layer.cpuMicrosPerLogin), n0(layer.perSecond)]);
   return `### Where a login's CPU time goes
 
-The same logins at concurrency 32 on SQLite against four servers (bench/layer-costs.ts): the
-product; the product's own \`loginWithWeibo\` (same buildApp, database, provider and sessions) on a
-plain Fastify route of the product's server (bench/layers); the same on bare \`node:http\`; and
-the floor. CPU time of each server process per login (µs, all threads). ${load(section)}.
+The same logins at concurrency 32 on SQLite against five servers (bench/layer-costs.ts): the
+product; the product's server with the router on tRPC's own Fastify plugin (\`fastifyTRPCPlugin\`)
+instead of our route for single calls (bench/layers, LAYERS=stock); the product's own
+\`loginWithWeibo\` (same buildApp, database, provider and sessions) on a plain Fastify route of the
+product's server; the same on bare \`node:http\`; and the floor. CPU time of each server process
+per login (µs, all threads). ${load(section)}.
 
 ${table(['Server', 'CPU µs per login', 'Logins/s'], rows)}
 
-By difference: tRPC (our route for single calls, the procedure middlewares, zod input and output
+By difference: our route for single calls (trpc/fastify-adapter.ts) saves ${about(stock - product)}
+a login over tRPC's own plugin; tRPC (the route, the procedure middlewares, zod input and output
 checks) costs ${about(product - fastify)} a login; Fastify with its hooks
 ${about(fastify - node)}; the services, Kysely and the provider client above the floor's raw
 prepared statements ${about(node - floor)}. At concurrency 32 the server's

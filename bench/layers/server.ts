@@ -3,12 +3,27 @@
  * buildApp, database, provider and session code — behind thinner front ends, so that the cost of
  * each layer can be read off by difference. LAYERS=fastify mounts it on a plain Fastify route of
  * the product's server (no tRPC); LAYERS=node on a bare node:http server (no Fastify either).
- * Configured by the API's environment; serves /authorize (set-up), /login and /healthz. The client
+ * LAYERS=stock keeps the product's server and mounts the router a second time, on tRPC's own
+ * Fastify plugin (fastifyTRPCPlugin), at STOCK_TRPC_PREFIX (paths.ts). Configured by the API's
+ * environment; serves /authorize (set-up), /login and /healthz. The client
  * address is found as the product finds it behind its proxy (TRUST_PROXY, X-Forwarded-For), and
  * counted by the product's own per-address bounds.
  */
 import http from 'node:http';
-import { addressKeyOf, buildApp, createAuthorizeUrl, createLogger, loadConfig, loginWithWeibo, type RequestInfo } from '@weibo-login/api';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import {
+  addressKeyOf,
+  appRouter,
+  buildApp,
+  createAuthorizeUrl,
+  createFastifyContext,
+  createLogger,
+  loadConfig,
+  loginWithWeibo,
+  MAX_BATCH_CALLS,
+  type RequestInfo,
+} from '@weibo-login/api';
+import { STOCK_TRPC_PREFIX } from './paths.ts';
 
 const config = loadConfig();
 const app = await buildApp(config, createLogger('warn'));
@@ -37,7 +52,16 @@ function clientIp(request: http.IncomingMessage): string | undefined {
   return last || peer;
 }
 
-if (process.env.LAYERS === 'fastify') {
+if (process.env.LAYERS === 'stock') {
+  // The product's server with the router also on tRPC's own Fastify plugin, at STOCK_TRPC_PREFIX:
+  // what trpc/fastify-adapter.ts saves, measured on the same server, hooks and context.
+  await app.app.register(fastifyTRPCPlugin, {
+    prefix: STOCK_TRPC_PREFIX,
+    trpcOptions: { router: appRouter, createContext: createFastifyContext(app.deps), maxBatchSize: MAX_BATCH_CALLS },
+  });
+  app.app.get('/healthz', async () => ({ ok: true }));
+  await app.start();
+} else if (process.env.LAYERS === 'fastify') {
   app.app.post('/login', async (request) =>
     login(request.body as { code: string; state: string }, requestInfo(request.headers.cookie, request.ip, request.headers['user-agent'])),
   );

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSimulatorControl } from '@weibo-login/weibo-sim/control';
 import type { Pool } from 'undici';
+import { STOCK_TRPC_PREFIX } from '../layers/paths.ts';
 import type { PreparedRequest } from './load.ts';
 import { REDIRECT_URI, WEIBO_CLIENT_ID } from './processes.ts';
 
@@ -55,6 +56,13 @@ export const productTarget = (origin: string): LoginTarget => ({
   authorizePath: '/trpc/weibo.authorizeUrl',
   loginPath: '/trpc/weibo.login',
   readState: (json) => (json as { result: { data: { state: string } } }).result.data.state,
+});
+
+/** The product's server, through tRPC's own Fastify plugin (bench/layers, LAYERS=stock). */
+export const stockTrpcTarget = (origin: string): LoginTarget => ({
+  ...productTarget(origin),
+  authorizePath: `${STOCK_TRPC_PREFIX}/weibo.authorizeUrl`,
+  loginPath: `${STOCK_TRPC_PREFIX}/weibo.login`,
 });
 
 export const floorTarget = (origin: string): LoginTarget => ({

@@ -3,25 +3,32 @@
  * throw-away MySQL database. Each is a real child process on 127.0.0.1, as in production, so
  * the load generator (this process) never shares an event loop with what it measures.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_NODE_FLAGS, API_PROCESS_ENV } from '@weibo-login/api/bounds';
-import { createScratchMysqlDatabase, freePort } from '@weibo-login/test-support';
+import { API_PROGRAM } from '@weibo-login/api/program';
+import { createScratchMysqlDatabase, launch, type NodeProgram } from '@weibo-login/test-support';
 import { createSimulatorControl } from '@weibo-login/weibo-sim/control';
-import { request } from 'undici';
+import { SIMULATOR_PROGRAM } from '@weibo-login/weibo-sim/program';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The programs the bench starts: the packages' process entries (their `./main` exports), and its own servers. */
-const resolveEntry = createRequire(import.meta.url).resolve;
-const API_MAIN = resolveEntry('@weibo-login/api/main');
-const SIMULATOR_MAIN = resolveEntry('@weibo-login/weibo-sim/main');
-const FLOOR_SERVER = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
-const LAYERS_SERVER = fileURLToPath(new URL('../layers/server.ts', import.meta.url));
+/** The programs the bench starts: the packages' own (their `./program` exports), and its servers. */
+const FLOOR_PROGRAM: NodeProgram = {
+  name: 'bench/floor',
+  main: fileURLToPath(new URL('../floor/server.ts', import.meta.url)),
+  portVariable: 'PORT',
+  healthPath: '/healthz',
+};
+/** The product's own service, with the product's heap bounds: the layer rows differ only in the front end. */
+const LAYERS_PROGRAM: NodeProgram = {
+  ...API_PROGRAM,
+  name: 'bench/layers',
+  main: fileURLToPath(new URL('../layers/server.ts', import.meta.url)),
+  healthPath: '/healthz',
+};
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
 /** The bench's own Weibo app, registered in the simulator each run (startSimulator): the API and the
@@ -75,34 +82,22 @@ export interface Service {
 export const allocatorEnv = (): Record<string, string> =>
   process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {};
 
-/** `probe` loads process-probe.ts first, which answers metrics requests over the IPC channel;
- * `nodeFlags` go on node's command line (the API's heap bounds, as `pnpm start` gives them). */
-function spawnNode(script: string, env: Record<string, string>, probe = true, nodeFlags: readonly string[] = []): ChildProcess {
-  const child = fork(script, [], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...allocatorEnv(), ...env },
-    execArgv: [...nodeFlags, ...(probe ? ['--import', PROBE] : [])],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+/** Starts `program` with the probe (process-probe.ts, which answers metrics requests over the IPC
+ * channel) unless `probe` is false; returns its service and how long it took to answer its health route. */
+async function startProgram(program: NodeProgram, env: Record<string, string>, probe = true): Promise<Service & { startupMs: number }> {
+  const since = performance.now();
+  const started = await launch(program, {
+    env: { ...allocatorEnv(), ...env },
+    execArgv: probe ? ['--import', PROBE] : [],
+    ipc: true,
+    stdio: 'stderr',
+    startupTimeoutMs: 20_000,
+    healthPollMs: 5,
   });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  return child;
-}
-
-/** Polls `url` until it answers 200; returns the time it took, in ms, measured from `since`. */
-export async function waitUntilHealthy(url: string, child: ChildProcess, since: number, timeoutMs = 20_000): Promise<number> {
-  while (performance.now() - since < timeoutMs) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode} before it was healthy`);
-    try {
-      const response = await request(url);
-      await response.body.dump();
-      if (response.statusCode === 200) return performance.now() - since;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`${url}: not healthy after ${timeoutMs} ms`);
+  const startupMs = performance.now() - since;
+  running.add(started.child);
+  started.child.on('exit', () => running.delete(started.child));
+  return { ...asService(started.child, started.url), startupMs };
 }
 
 function asService(child: ChildProcess, url: string): Service {
@@ -138,18 +133,15 @@ function asService(child: ChildProcess, url: string): Service {
 }
 
 export async function startSimulator(): Promise<Service> {
-  const port = await freePort();
   // Extra users and 100,000 codes per call are fine; `codeTtlMs` stays at Weibo's 10 minutes.
-  const child = spawnNode(SIMULATOR_MAIN, { WEIBO_SIM_PORT: String(port) });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(`${url}/__sim/stats`, child, performance.now());
-  await createSimulatorControl(url).registerApp({
+  const simulator = await startProgram(SIMULATOR_PROGRAM, {});
+  await createSimulatorControl(simulator.url).registerApp({
     clientId: WEIBO_CLIENT_ID,
     clientSecret: WEIBO_CLIENT_SECRET,
     name: '压测应用',
     redirectUris: [REDIRECT_URI],
   });
-  return asService(child, url);
+  return simulator;
 }
 
 export interface ApiOptions {
@@ -165,11 +157,10 @@ export interface ApiOptions {
   env?: Record<string, string>;
 }
 
-export function apiEnvironment(options: ApiOptions, port: number): Record<string, string> {
+export function apiEnvironment(options: ApiOptions): Record<string, string> {
   return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
     DATABASE_URL: options.databaseUrl,
     JWT_SECRET: BENCH_SECRET,
     WEIBO_CLIENT_ID,
@@ -192,35 +183,21 @@ export function apiEnvironment(options: ApiOptions, port: number): Record<string
   };
 }
 
-/** The API as `pnpm start` runs it (`node <API_NODE_FLAGS> apps/api/src/main.ts`, API_PROCESS_ENV); resolves once /api/healthz answers 200. */
-export async function startApi(options: ApiOptions, probe = true): Promise<Service & { startupMs: number }> {
-  const port = await freePort();
-  const since = performance.now();
+/** The API as `pnpm start` runs it (API_PROGRAM: `node <API_NODE_FLAGS> apps/api/src/main.ts`, API_PROCESS_ENV); resolves once /api/healthz answers 200. */
+export function startApi(options: ApiOptions, probe = true): Promise<Service & { startupMs: number }> {
   // BENCH_API_NODE_OPTIONS=--cpu-prof (for instance) profiles the API while it is measured.
   const profiling: Record<string, string> = process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {};
-  const child = spawnNode(API_MAIN, { ...API_PROCESS_ENV, ...apiEnvironment(options, port), ...profiling }, probe, API_NODE_FLAGS);
-  const url = `http://127.0.0.1:${port}`;
-  const startupMs = await waitUntilHealthy(`${url}/api/healthz`, child, since);
-  return { ...asService(child, url), startupMs };
+  return startProgram(API_PROGRAM, { ...apiEnvironment(options), ...profiling }, probe);
 }
 
 /** The minimal node:http handler of bench/floor, on the same database and simulator. */
-export async function startFloor(options: ApiOptions): Promise<Service> {
-  const port = await freePort();
-  const child = spawnNode(FLOOR_SERVER, { ...apiEnvironment(options, port), NODE_ENV: 'production' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(`${url}/healthz`, child, performance.now());
-  return asService(child, url);
+export function startFloor(options: ApiOptions): Promise<Service> {
+  return startProgram(FLOOR_PROGRAM, apiEnvironment(options));
 }
 
 /** The product's own login service behind a thinner front end (bench/layers), for layer-costs.ts. */
-export async function startLayers(options: ApiOptions, front: 'fastify' | 'node'): Promise<Service> {
-  const port = await freePort();
-  // The product's own service, with the product's heap bounds: the rows differ only in the front end.
-  const child = spawnNode(LAYERS_SERVER, { ...API_PROCESS_ENV, ...apiEnvironment(options, port), LAYERS: front }, true, API_NODE_FLAGS);
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(`${url}/healthz`, child, performance.now());
-  return asService(child, url);
+export function startLayers(options: ApiOptions, front: 'stock' | 'fastify' | 'node'): Promise<Service> {
+  return startProgram(LAYERS_PROGRAM, { ...apiEnvironment(options), LAYERS: front });
 }
 
 export interface BenchDatabase {

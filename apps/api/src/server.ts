@@ -100,16 +100,6 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     },
   });
 
-  // tRPC's own handler (batches and the rarer requests) answers with a fetch Response, which Fastify
-  // would stream out in chunks. Its JSON answers are small: send them whole, with a content-length,
-  // in one write. Streams (jsonl, SSE) stay streams.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (!(payload instanceof Response) || !payload.headers.get('content-type')?.startsWith('application/json')) return done(null, payload);
-    reply.code(payload.status);
-    payload.headers.forEach((value, name) => void reply.header(name, value));
-    payload.text().then((text) => done(null, text), done);
-  });
-
   registerApiRoutes(app, deps);
   await serveWebApp(app, config.webDist);
 

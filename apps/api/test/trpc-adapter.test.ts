@@ -3,12 +3,14 @@
  *
  * The adapter answers plain single calls itself, with tRPC's building blocks, and hands every
  * other request to tRPC's handler; its claim is that nobody can tell. So two copies of the real
- * server (createServer: same cookie, formbody, CORS, security headers, onSend hook, body limit)
- * are started on one database and one Weibo simulator, differing in a single line: /trpc is
- * served by `registerTrpc` in one and by tRPC's stock `fastifyTRPCPlugin` in the other (the
- * server as it was before the adapter). Every request below is sent, byte for byte, to both; the status, the headers,
- * the JSON body and the onError calls must be the same. Random values (OAuth states, session
- * tokens, the binding cookie) are compared by shape.
+ * server (createServer: same cookie, formbody, CORS, security headers, body limit) are started
+ * on one database and one Weibo simulator, differing in a single line: /trpc is served by
+ * `registerTrpc` in one and by tRPC's stock `fastifyTRPCPlugin` in the other (the server as it
+ * was before the adapter). Every request below is sent, byte for byte, to both; the status, the
+ * headers, the JSON body and the onError calls must be the same. Random values (OAuth states,
+ * session tokens, the binding cookie) are compared by shape. The framing is not compared: our
+ * route sends a JSON answer whole with a content-length, where tRPC's plugin streams it in chunks
+ * (transfer-encoding: chunked); a client reads the same bytes.
  *
  * The comparison means something only if the adapter really took its own path for plain calls:
  * tRPC's handler passes `info` to createContext and the fast path does not, so each case also
@@ -95,7 +97,7 @@ function send(base: string, target: string, sent: Sent = {}): Promise<Answer> {
 
 /** What a client can see of a response, with the random values replaced by their shape. */
 function answerOf(response: http.IncomingMessage, text: string): Answer {
-  const { date: _date, 'set-cookie': cookies, ...headers } = response.headers;
+  const { date: _date, 'content-length': _length, 'transfer-encoding': _framing, 'set-cookie': cookies, ...headers } = response.headers;
   const shapeOfCookies = cookies?.map((cookie) => cookie.replace(/^([^=]+)=[^;]*/, '$1=<random>'));
   return {
     status: response.statusCode!,
@@ -366,5 +368,15 @@ describe('our tRPC route against tRPC’s own Fastify plugin', () => {
     if (route === 'own') expect(recorded.adapter.contextHadInfo).toEqual([false]);
     else expect(recorded.adapter.contextHadInfo).toEqual(recorded.stock.contextHadInfo);
     if (route === 'Fastify') expect(recorded.stock).toEqual({ contextHadInfo: [], errors: [] });
+  });
+
+  it("sends tRPC's own JSON answers whole, with a content-length, where its plugin streams them", async () => {
+    const framing = async (side: Side) => {
+      const response = await fetch(`${bases[side]}/trpc/auth.me,weibo.authorizeUrl?batch=1`);
+      await response.text();
+      return { length: response.headers.get('content-length') !== null, chunked: response.headers.get('transfer-encoding') };
+    };
+    expect(await framing('adapter')).toEqual({ length: true, chunked: null });
+    expect(await framing('stock')).toEqual({ length: false, chunked: 'chunked' });
   });
 });

@@ -4,13 +4,13 @@
  * and served by the API from its own origin (history fallback, CSP and all).
  * Without /usr/bin/chromium the suite is skipped with one line, unless REQUIRE_BROWSER=1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '@weibo-login/test-support';
+import { API_PROGRAM } from '@weibo-login/api/program';
+import { freePort, launch, type ServiceProcess } from '@weibo-login/test-support';
 import { createWeiboSimulator, DEMO_APP } from '@weibo-login/weibo-sim';
 import { CHROMIUM_PATH } from './browser.ts';
 
@@ -24,23 +24,7 @@ declare module 'vitest' {
 }
 
 const WEB_ROOT = path.resolve(import.meta.dirname, '..');
-const API_MAIN = path.resolve(WEB_ROOT, '../api/src/main.ts');
 const STARTUP_TIMEOUT_MS = 60_000;
-
-async function waitForHealth(url: string, api: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (api.exitCode !== null) throw new Error(`the API exited with ${api.exitCode}:\n${output()}`);
-    const healthy = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return;
-    // Polling a server that is starting: there is no event to wait for from outside the process.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the API did not answer ${url} within ${STARTUP_TIMEOUT_MS} ms:\n${output()}`);
-}
 
 /** `vite build` as `pnpm build` runs it. Vitest sets NODE_ENV=test, which would make Vite bundle
  * the development builds of Vue and friends; the production bundle is the one to test. */
@@ -84,51 +68,42 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const simUrl = await simulator.listen(0, '127.0.0.1');
 
-  let output = '';
-  const api = spawn(process.execPath, [API_MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      DATABASE_URL: `sqlite:${path.join(tmp, 'e2e.sqlite')}`,
-      JWT_SECRET: 'e2e-secret-0123456789abcdef-0123456789abcdef',
-      WEIBO_CLIENT_ID: DEMO_APP.clientId,
-      WEIBO_CLIENT_SECRET: DEMO_APP.clientSecret,
-      WEIBO_AUTHORIZE_URL: `${simUrl}/oauth2/authorize`,
-      WEIBO_API_BASE: simUrl,
-      WEIBO_REDIRECT_URI: `${baseUrl}/weibo`,
-      WEB_DIST: webDist,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  api.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let api: ServiceProcess;
+  try {
+    api = await launch(API_PROGRAM, {
+      port: apiPort,
+      startupTimeoutMs: STARTUP_TIMEOUT_MS,
+      env: {
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${path.join(tmp, 'e2e.sqlite')}`,
+        JWT_SECRET: 'e2e-secret-0123456789abcdef-0123456789abcdef',
+        WEIBO_CLIENT_ID: DEMO_APP.clientId,
+        WEIBO_CLIENT_SECRET: DEMO_APP.clientSecret,
+        WEIBO_AUTHORIZE_URL: `${simUrl}/oauth2/authorize`,
+        WEIBO_API_BASE: simUrl,
+        WEIBO_REDIRECT_URI: `${baseUrl}/weibo`,
+        WEB_DIST: webDist,
+        LOG_LEVEL: 'warn',
+      },
+    });
+  } catch (error) {
+    await simulator.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
 
   const stop = async () => {
-    if (api.exitCode === null) {
-      const exited = new Promise((resolve) => api.once('exit', resolve));
-      api.kill('SIGTERM');
-      await exited;
-    }
+    await api.stop();
     await simulator.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   };
-
-  try {
-    await waitForHealth(`${baseUrl}/api/healthz`, api, () => output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 
   project.provide('skipReason', '');
   project.provide('baseUrl', baseUrl);
   project.provide('simUrl', simUrl);
   return async () => {
     await stop();
-    if (output.trim()) console.log(`API output during the browser suite:\n${output}`);
+    if (api.output().trim()) console.log(`API output during the browser suite:\n${api.output()}`);
   };
 }

@@ -1,6 +1,7 @@
 /**
  * What the test suites, the browser suite and the benchmarks all need to stand up their own
- * world on this machine: a free port, a scratch MySQL database, the simulator in its own process.
+ * world on this machine: a free port, a scratch MySQL database, the servers in processes of
+ * their own (node-service.ts's launcher; the simulator's in simulator-process.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
@@ -43,3 +44,4 @@ export async function createScratchMysqlDatabase(serverUrl: string, prefix: stri
   };
 }
 export { startSimulatorProcess, type SimulatorProcess } from './simulator-process.ts';
+export { launch, type Exit, type LaunchOptions, type NodeProgram, type ServiceProcess } from './node-service.ts';

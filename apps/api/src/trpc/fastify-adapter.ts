@@ -44,6 +44,16 @@ export async function registerTrpc<TRouter extends AnyRouter, TContext>(
       // would read such a body into memory without a limit. Fastify answers it 415.
       scope.removeContentTypeParser(['application/json', 'multipart/form-data']);
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      // tRPC's own handler (batches and the rarer requests) answers with a fetch Response, which
+      // Fastify would stream out in chunks. Its JSON answers are small: send them whole, with a
+      // content-length, in one write. Streams (jsonl, SSE) stay streams.
+      scope.addHook('onSend', (_request, reply, payload, done) => {
+        if (!(payload instanceof Response) || !payload.headers.get('content-type')?.startsWith('application/json'))
+          return done(null, payload);
+        reply.code(payload.status);
+        payload.headers.forEach((value, name) => void reply.header(name, value));
+        payload.text().then((text) => done(null, text), done);
+      });
       scope.all<{ Params: { path: string } }>('/:path', async (req, res) => {
         const path = req.params.path;
         if (await answerPlainCall(req, res, path, options)) return res;

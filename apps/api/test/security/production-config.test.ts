@@ -3,14 +3,14 @@
  * weak configuration: it exits 1 before listening, with one line naming the variable, and without
  * printing the value. loadConfig's rules one by one are in config.test.ts; this is the process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, SIMULATOR_DEFAULTS } from '../../src/config.ts';
-import { freePort } from '@weibo-login/test-support';
-import { API_MAIN, apiEnv, spawnApi } from './support/api-process.ts';
+import { launch } from '@weibo-login/test-support';
+import { API_PROGRAM } from '../../src/program.ts';
+import { apiEnv, spawnApi } from './support/api-process.ts';
 
 let tmp: string;
 beforeAll(() => {
@@ -36,18 +36,11 @@ const production = () =>
 
 /** Runs main.ts to its exit; a process still running after the timeout is a failure to refuse. */
 async function refusal(env: Record<string, string>): Promise<{ code: number | null; output: string; listened: boolean }> {
-  const port = await freePort();
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, [API_MAIN], {
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  const api = await launch(API_PROGRAM, { env, waitForHealth: false });
+  const timer = setTimeout(() => api.child.kill('SIGKILL'), 15_000);
+  const { code } = await api.exited;
   clearTimeout(timer);
-  return { code, output, listened: /api listening/.test(output) };
+  return { code, output: api.output(), listened: /api listening/.test(api.output()) };
 }
 
 const without = (env: Record<string, string>, ...names: string[]) =>
