@@ -73,6 +73,20 @@ export default tseslint.config(
     },
   },
   {
+    // The browser's storage through lib/storage.ts alone, which survives a browser that refuses it.
+    files: ['apps/web/src/**'],
+    ignores: ['apps/web/src/lib/storage.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['localStorage', 'sessionStorage'].map((name) => ({
+          name,
+          message: 'Use lib/storage.ts (readStored, writeStored, removeStored).',
+        })),
+      ],
+    },
+  },
+  {
     files: ['apps/api/src/trpc/router.ts', 'apps/api/src/trpc/routers/**'],
     rules: { 'no-restricted-imports': restrictedImports(belowServices) },
   },

@@ -6,7 +6,8 @@ import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
-import { WEIBO_DEFAULT_URLS, type WeiboConfig } from './oauth/weibo.ts';
+import { WEIBO_DEFAULT_URLS } from './oauth/weibo.ts';
+import type { WeiboConfig } from './types.ts';
 
 /** Used only outside production; the production start refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';

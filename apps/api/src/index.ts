@@ -6,7 +6,7 @@
  */
 export { buildApp } from './app.ts';
 export { loadConfig } from './config.ts';
-export type { RequestInfo } from './deps.ts';
+export type { RequestInfo } from './types.ts';
 export { addressKeyOf } from './limits/address.ts';
 export { MAX_BATCH_CALLS } from './limits/bounds.ts';
 export { createLogger } from './logger.ts';

@@ -6,7 +6,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_DEFAULTS } from '../src/config.ts';
 import type { OAuthProvider } from '../src/oauth/provider.ts';
-import { createWeiboProvider, type WeiboConfig } from '../src/oauth/weibo.ts';
+import { createWeiboProvider } from '../src/oauth/weibo.ts';
+import type { WeiboConfig } from '../src/types.ts';
 import { reasonOf } from './support/harness.ts';
 
 let sim: WeiboSimulator;

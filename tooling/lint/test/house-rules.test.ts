@@ -69,6 +69,12 @@ const cases: { rule: string; file: string; broken: string; kept: string }[] = [
     broken: 'export const show = (element: HTMLElement, name: string) => {\n  element.innerHTML = name;\n};\n',
     kept: 'export const show = (element: HTMLElement, name: string) => {\n  element.textContent = name;\n};\n',
   },
+  {
+    rule: 'storage outside lib/storage.ts',
+    file: 'apps/web/src/composables/useSomething.ts',
+    broken: "export const remembered = () => localStorage.getItem('key');\n",
+    kept: "import { readStored } from '../lib/storage.ts';\nexport const remembered = () => readStored('local', 'key');\n",
+  },
 ];
 
 describe('the house rules as lint rules', () => {

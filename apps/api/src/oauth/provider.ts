@@ -3,6 +3,8 @@
  * (QQ, WeChat) would be one more file implementing this. Implementations throw AppError with
  * WEIBO_DENIED / WEIBO_CODE_INVALID / WEIBO_UNAVAILABLE and never leak the provider's bodies.
  */
+import type { Logger } from 'pino';
+
 export interface ProviderToken {
   /** The provider's stable user id, as a string. */
   uid: string;
@@ -20,15 +22,19 @@ export interface ProviderProfile {
 /** `unknown`: the provider could not be asked; callers must then change nothing. */
 export type TokenStatus = 'alive' | 'dead' | 'unknown';
 
+/**
+ * `log`, where a call takes it, is the request's logger (its lines then carry the request id);
+ * background work leaves it out and the provider's own is used.
+ */
 export interface OAuthProvider {
   readonly id: 'weibo';
   /** `forceLogin` asks the provider to show its login again rather than reuse its session. */
   authorizeUrl(input: { state: string; forceLogin: boolean }): string;
   /** Exchanges a code exactly once: never retried, since a code is single use. */
-  exchangeCode(code: string): Promise<ProviderToken>;
-  fetchProfile(token: ProviderToken): Promise<ProviderProfile>;
-  tokenStatus(accessToken: string): Promise<TokenStatus>;
-  revoke(accessToken: string): Promise<void>;
+  exchangeCode(code: string, log?: Logger): Promise<ProviderToken>;
+  fetchProfile(token: ProviderToken, log?: Logger): Promise<ProviderProfile>;
+  tokenStatus(accessToken: string, log?: Logger): Promise<TokenStatus>;
+  revoke(accessToken: string, log?: Logger): Promise<void>;
   /** Whether a cancel-authorization callback's `source` is our app. */
   isOwnApp(source: string): boolean;
   close(): Promise<void>;

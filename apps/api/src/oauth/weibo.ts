@@ -5,17 +5,9 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { WeiboConfig } from '../types.ts';
 import { type CallResult, createProviderHttp } from './http.ts';
 import type { OAuthProvider, ProviderProfile, ProviderToken, TokenStatus } from './provider.ts';
-
-export interface WeiboConfig {
-  clientId: string;
-  clientSecret: string;
-  redirectUri: string;
-  authorizeUrl: string;
-  apiBase: string;
-  timeoutMs: number;
-}
 
 /** The real Weibo's addresses: the defaults of WEIBO_AUTHORIZE_URL and WEIBO_API_BASE (§1). */
 export const WEIBO_DEFAULT_URLS = {
@@ -66,11 +58,14 @@ const DEFAULT_TOKEN_SECONDS = 86_400;
 
 export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: () => number = Date.now): OAuthProvider {
   const http = createProviderHttp(config.timeoutMs);
-  const log = logger.child({ provider: 'weibo' });
+  const providerLog = logger.child({ provider: 'weibo' });
+  /** Where a call's lines go: the request's logger if it gave one (made only when there is a line). */
+  const logOf = (requestLog: Logger | undefined): Logger => (requestLog ? requestLog.child({ provider: 'weibo' }) : providerLog);
   const endpoint = (path: string) => `${config.apiBase}${path}`;
 
   /** Turns a failed or error answer into the reason the user sees; logs what an operator needs. */
-  function refusal(step: string, result: CallResult): AppError {
+  function refusal(step: string, result: CallResult, requestLog: Logger | undefined): AppError {
+    const log = logOf(requestLog);
     if (!result.ok) {
       log.warn({ step, failure: result.failure, status: result.status }, 'weibo call failed');
       return new AppError('WEIBO_UNAVAILABLE');
@@ -87,11 +82,14 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
   }
 
   /** An answer is usable only if it is 2xx, carries no error_code, and has the expected shape. */
-  function parse<T>(step: string, result: CallResult, schema: z.ZodType<T>): T {
-    if (!result.ok || result.status >= 300 || isErrorAnswer(result.json)) throw refusal(step, result);
+  function parse<T>(step: string, result: CallResult, schema: z.ZodType<T>, requestLog: Logger | undefined): T {
+    if (!result.ok || result.status >= 300 || isErrorAnswer(result.json)) throw refusal(step, result, requestLog);
     const parsed = schema.safeParse(result.json);
     if (!parsed.success) {
-      log.warn({ step, status: result.status, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'weibo answered nonsense');
+      logOf(requestLog).warn(
+        { step, status: result.status, issues: parsed.error.issues.map((i) => i.path.join('.')) },
+        'weibo answered nonsense',
+      );
       throw new AppError('WEIBO_UNAVAILABLE');
     }
     return parsed.data;
@@ -111,7 +109,7 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
       return url.toString();
     },
 
-    async exchangeCode(code) {
+    async exchangeCode(code, requestLog) {
       // §2: POST the form. §9 P1: the answer is text/plain JSON, parsed regardless.
       const result = await http.call(endpoint('/oauth2/access_token'), {
         method: 'POST',
@@ -123,18 +121,18 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
           redirect_uri: config.redirectUri,
         },
       });
-      const answer = parse('access_token', result, tokenAnswer);
+      const answer = parse('access_token', result, tokenAnswer, requestLog);
       return { uid: answer.uid, accessToken: answer.access_token, expiresAt: now() + (answer.expires_in ?? DEFAULT_TOKEN_SECONDS) * 1000 };
     },
 
-    async fetchProfile(token: ProviderToken): Promise<ProviderProfile> {
+    async fetchProfile(token: ProviderToken, requestLog?: Logger): Promise<ProviderProfile> {
       // §4, §9 P8: the token goes in an `OAuth2` header, which keeps it out of URLs and logs.
       const url = `${endpoint('/2/users/show.json')}?uid=${encodeURIComponent(token.uid)}`;
       const result = await http.call(url, { method: 'GET', headers: { authorization: `OAuth2 ${token.accessToken}` } });
-      const answer = parse('users_show', result, profileAnswer);
+      const answer = parse('users_show', result, profileAnswer, requestLog);
       const uid = answer.idstr ?? answer.id;
       if (uid !== token.uid) {
-        log.warn({ step: 'users_show' }, 'weibo profile is for another uid');
+        logOf(requestLog).warn({ step: 'users_show' }, 'weibo profile is for another uid');
         throw new AppError('WEIBO_UNAVAILABLE');
       }
       return { uid, screenName: answer.screen_name, avatarUrl: pickAvatar(answer) };
@@ -151,10 +149,10 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
       return info.data.expire_in > 0 ? 'alive' : 'dead';
     },
 
-    async revoke(accessToken) {
+    async revoke(accessToken, requestLog) {
       const result = await http.call(endpoint('/oauth2/revokeoauth2'), { method: 'POST', form: { access_token: accessToken } });
       if (!result.ok || result.status >= 300)
-        log.warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
+        logOf(requestLog).warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
     },
 
     isOwnApp: (source) => source === config.clientId,

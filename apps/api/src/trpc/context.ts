@@ -5,7 +5,8 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { AppDeps, RequestInfo } from '../deps.ts';
+import type { AppDeps } from '../deps.ts';
+import type { RequestInfo } from '../types.ts';
 import { randomToken } from '../crypto.ts';
 import { addressKeyOf } from '../limits/address.ts';
 import { KNOWN_BROWSER_TTL_MS } from '../limits/bounds.ts';
@@ -53,17 +54,48 @@ export function browserIdOf(cookieHeader: string | undefined, name: string): str
   return found !== null && BROWSER_ID.test(found) ? found : null;
 }
 
+/** What a caller without HTTP (a test, the bench, a tool) gives to make a context. */
+export interface InnerContextOptions {
+  request: RequestInfo;
+  /** The Authorization header as it came, verified only by the procedures that need it. */
+  authorization?: string | undefined;
+  log: Logger;
+  /** Hands a new (or renewed) browser-binding id to the client; the HTTP adapter sets the cookie. */
+  setBrowserCookie?: (browserId: string) => void;
+}
+
+/**
+ * The context without a request (tRPC's createContextInner): everything the procedures see.
+ * createFastifyContext only adds what comes from HTTP (the address, the cookie, the abort
+ * signal); the tests build their callers from this too.
+ */
+export function createContextInner(deps: AppDeps, options: InnerContextOptions): Context {
+  const { request } = options;
+  return {
+    deps,
+    request,
+    authorization: options.authorization,
+    ensureBrowserId(ensure) {
+      if (request.browserId && !ensure?.renew) return request.browserId;
+      request.browserId ??= randomToken();
+      options.setBrowserCookie?.(request.browserId);
+      return request.browserId;
+    },
+    log: options.log,
+  };
+}
+
 export function createFastifyContext(deps: AppDeps) {
   return ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
     const secure = req.protocol === 'https';
     const cookieName = secure ? SECURE_BROWSER_COOKIE : BROWSER_COOKIE;
-    let browserId = browserIdOf(req.headers.cookie, cookieName);
     const ip = req.ip.slice(0, CLIENT_IP_MAX);
+    const log = req.log as unknown as Logger;
     let aborted: AbortController | undefined;
     const request: RequestInfo = {
       client: { ip, userAgent: req.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
       addressKey: addressKeyOf(ip),
-      browserId,
+      browserId: browserIdOf(req.headers.cookie, cookieName),
       get signal() {
         if (!aborted) {
           const controller = (aborted = new AbortController());
@@ -74,19 +106,14 @@ export function createFastifyContext(deps: AppDeps) {
         }
         return aborted.signal;
       },
+      log,
     };
-    return {
-      deps,
+    return createContextInner(deps, {
       request,
       authorization: req.headers.authorization,
-      ensureBrowserId(options) {
-        if (browserId && !options?.renew) return browserId;
-        browserId ??= randomToken();
-        request.browserId = browserId;
-        res.setCookie(cookieName, browserId, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: BROWSER_COOKIE_MAX_AGE_S });
-        return browserId;
-      },
-      log: req.log as unknown as Logger,
-    };
+      log,
+      setBrowserCookie: (browserId) =>
+        void res.setCookie(cookieName, browserId, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: BROWSER_COOKIE_MAX_AGE_S }),
+    });
   };
 }

@@ -67,11 +67,15 @@ export const browserProcedure = base.use(({ ctx, next }) => {
 });
 
 /** The verified session of a request, or null: signature, expiry and a live sessions row. */
-export async function sessionOf(ctx: Context) {
+async function sessionOf(ctx: Context) {
   const match = /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(ctx.authorization ?? '');
   if (!match) return null;
   return verifySession(ctx.deps.db, ctx.deps.jwtSecret, match[1]!, ctx.deps.now());
 }
+
+/** Public, with `ctx.session` the request's verified session, or null (no token, or a dead one):
+ * for a procedure whose service decides whether it needs one. */
+export const optionalSessionProcedure = base.use(async ({ ctx, next }) => next({ ctx: { session: await sessionOf(ctx) } }));
 
 export const authedProcedure = base.use(async ({ ctx, next }) => {
   const session = await sessionOf(ctx);

@@ -14,7 +14,7 @@ import {
   MAX_FAILURES_PER_PAIR,
 } from '../../src/limits/bounds.ts';
 import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.ts';
-import type { Context } from '../../src/trpc/context.ts';
+import { createContextInner } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
 import { appRouter } from '../../src/trpc/router.ts';
 import { describeOnEachDatabase, errorOf, reasonOf } from '../support/harness.ts';
@@ -40,19 +40,13 @@ describeOnEachDatabase('enumeration', (h) => {
   });
   /** A client at an address of its own, at production bcrypt cost, in `browserId` (none unless given). */
   const caller = (browserId: string | null = null) => {
-    const ctx: Context = {
-      deps,
-      request: {
-        client: { ip: `198.18.${ipCounter >> 8}.${ipCounter & 255}`, userAgent: 'vitest' },
-        addressKey: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`,
-        browserId,
-        signal: undefined,
-      },
-      authorization: undefined,
-      ensureBrowserId: () => randomBytes(32).toString('base64url'),
-      log: h.deps.log,
+    const request = {
+      client: { ip: `198.18.${ipCounter >> 8}.${ipCounter & 255}`, userAgent: 'vitest' },
+      addressKey: `198.18.${ipCounter >> 8}.${ipCounter++ & 255}`,
+      browserId,
+      signal: undefined,
     };
-    return createCallerFactory(appRouter)(ctx);
+    return createCallerFactory(appRouter)(createContextInner(deps, { request, log: h.deps.log }));
   };
 
   async function timed(promise: Promise<unknown>): Promise<number> {

@@ -173,6 +173,15 @@ describe('logs hold no credentials', () => {
         .map((form) => ({ secret, line: lines.find((l) => l.includes(form)) })),
     );
     expect(leaks).toEqual([]);
+
+    // The Weibo client logs its failures on the request's logger: each line names the request
+    // (requestId) it happened in, beside the step that failed.
+    const weiboFailures = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.provider === 'weibo');
+    expect(weiboFailures.map((line) => line.step)).toEqual(expect.arrayContaining(['access_token', 'users_show']));
+    for (const line of weiboFailures) expect(line.requestId, JSON.stringify(line)).toEqual(expect.any(String));
   });
 });
 

@@ -11,7 +11,7 @@ import { createDeps } from '../../src/app.ts';
 import { addressKeyOf } from '../../src/limits/address.ts';
 import { createBcryptHasher } from '../../src/modules/passwords/password-hasher.ts';
 import { createWeiboProvider } from '../../src/oauth/weibo.ts';
-import type { Context } from '../../src/trpc/context.ts';
+import { createContextInner } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
 import { AppError } from '../../src/errors.ts';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
@@ -88,24 +88,12 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     caller(options: CallerOptions = {}) {
       // One browser unless the test says otherwise (a fresh one, or null for none): a bind ticket
       // only works in the browser its Weibo login came back to.
-      let browserId = options.browserId === undefined ? usualBrowser : options.browserId;
+      const browserId = options.browserId === undefined ? usualBrowser : options.browserId;
       // Each caller is a client of its own unless the test names the address: the per-address
       // limits are tested where they are meant, not tripped by a suite's hundredth registration.
       const ip = options.ip ?? randomClientAddress();
-      const request: Context['request'] = {
-        client: { ip, userAgent: 'vitest' },
-        addressKey: addressKeyOf(ip),
-        browserId,
-        signal: undefined,
-      };
-      const ctx: Context = {
-        deps,
-        request,
-        authorization: options.token ? `Bearer ${options.token}` : undefined,
-        ensureBrowserId: () => (request.browserId = browserId ??= randomBytes(32).toString('base64url')),
-        log,
-      };
-      return createCaller(ctx);
+      const request = { client: { ip, userAgent: 'vitest' }, addressKey: addressKeyOf(ip), browserId, signal: undefined };
+      return createCaller(createContextInner(deps, { request, authorization: options.token ? `Bearer ${options.token}` : undefined, log }));
     },
 
     /** The simulator's control API (users, codes, faults, tokens, stats). */

@@ -5,6 +5,7 @@
  */
 import type { BindRequired, Identity, SignedIn } from '@weibo-login/shared';
 import { loadApi } from '../lib/load-api.ts';
+import { readStored, removeStored, writeStored } from '../lib/storage.ts';
 import type { Credentials } from '../lib/validation.ts';
 import { adoptSignedIn } from './useSession.ts';
 
@@ -32,28 +33,11 @@ const PENDING_BIND_KEY = 'weibo-login.pending-bind';
 /** Weibo's "the user refused" (error=access_denied, error_code=21330). */
 const WEIBO_DENIED_CODE = '21330';
 
-function sessionGet(key: string): string | null {
-  try {
-    return sessionStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-function sessionSet(key: string, value: string): void {
-  try {
-    sessionStorage.setItem(key, value);
-  } catch {
-    // Without sessionStorage a connect return is taken for a login; the API then refuses the
-    // state (its intent differs) and the page offers to start again.
-  }
-}
-function sessionRemove(key: string): void {
-  try {
-    sessionStorage.removeItem(key);
-  } catch {
-    // Nothing stored.
-  }
-}
+// Without sessionStorage a connect return is taken for a login; the API then refuses the state
+// (its intent differs) and the page offers to start again.
+const sessionGet = (key: string) => readStored('session', key);
+const sessionSet = (key: string, value: string) => void writeStored('session', key, value);
+const sessionRemove = (key: string) => removeStored('session', key);
 
 export function readWeiboReturn(search: string): WeiboReturn {
   const params = new URLSearchParams(search);

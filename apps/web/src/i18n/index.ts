@@ -4,6 +4,7 @@
  * Only Chinese ships with the first page; English is fetched when it is chosen.
  */
 import { createI18n } from 'vue-i18n';
+import { readStored, writeStored } from '../lib/storage.ts';
 import zhCN from './zh-CN.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
@@ -18,13 +19,8 @@ function isLocale(value: unknown): value is Locale {
 }
 
 export function rememberedLocale(): Locale {
-  try {
-    const stored = localStorage.getItem(STORAGE_KEY);
-    if (isLocale(stored)) return stored;
-  } catch {
-    // Storage unavailable: use the default.
-  }
-  return DEFAULT_LOCALE;
+  const stored = readStored('local', STORAGE_KEY);
+  return isLocale(stored) ? stored : DEFAULT_LOCALE;
 }
 
 const dateTime = {
@@ -58,12 +54,8 @@ export async function setLocale(locale: Locale, options: { remember?: boolean } 
   await ensureMessages(locale);
   i18n.global.locale.value = locale;
   applyToDocument(locale);
-  if (options.remember === false) return;
-  try {
-    localStorage.setItem(STORAGE_KEY, locale);
-  } catch {
-    // Not remembered, but still switched for this page.
-  }
+  // Without storage: not remembered, but still switched for this page.
+  if (options.remember !== false) writeStored('local', STORAGE_KEY, locale);
 }
 
 /** Before mounting: the remembered language, or the default. */

@@ -3,7 +3,8 @@
  * (CONTRACT §3) plus its details, or NETWORK when no tRPC answer came back. Views keep the
  * UiError and render errorMessage(error) in the template, so switching language retranslates it.
  */
-import type { ErrorReason } from '@weibo-login/shared';
+// The zod-free entry: the sign-in page's bundle stays without zod.
+import { isErrorReason, type ErrorReason } from '@weibo-login/shared/reasons';
 import { i18n } from '../i18n/index.ts';
 
 export type UiReason = ErrorReason | 'NETWORK';
@@ -19,29 +20,6 @@ export interface UiError {
   retryAfterSeconds?: number;
   /** With INVALID_INPUT: the fields the API refused. */
   issues?: FieldIssue[];
-}
-
-/** Every reason of the API's closed map. A type import keeps zod out of the sign-in page's
- * bundle; the Record type makes a reason added in @weibo-login/shared a type error here. */
-const KNOWN_REASONS: Record<ErrorReason, true> = {
-  INVALID_INPUT: true,
-  STATE_INVALID: true,
-  WEIBO_DENIED: true,
-  WEIBO_CODE_INVALID: true,
-  WEIBO_UNAVAILABLE: true,
-  TICKET_INVALID: true,
-  BAD_CREDENTIALS: true,
-  TOO_MANY_ATTEMPTS: true,
-  ACCOUNT_TAKEN: true,
-  WEIBO_ALREADY_BOUND: true,
-  ACCOUNT_ALREADY_BOUND: true,
-  UNAUTHENTICATED: true,
-  SERVICE_UNAVAILABLE: true,
-  INTERNAL: true,
-};
-
-function isErrorReason(value: unknown): value is ErrorReason {
-  return typeof value === 'string' && Object.hasOwn(KNOWN_REASONS, value);
 }
 
 interface ErrorDataLike {

@@ -4,6 +4,7 @@
  * set or dropped. Only src/lib/trpc.ts and src/composables/useSession.ts touch it.
  */
 import { shallowRef } from 'vue';
+import { readStored, removeStored, writeStored } from './storage.ts';
 
 export interface StoredSession {
   token: string;
@@ -18,9 +19,9 @@ function isLive(session: StoredSession, now = Date.now()): boolean {
 }
 
 function read(): StoredSession | null {
+  const raw = readStored('local', STORAGE_KEY);
+  if (!raw) return null;
   try {
-    const raw = localStorage.getItem(STORAGE_KEY);
-    if (!raw) return null;
     const parsed: unknown = JSON.parse(raw);
     if (
       typeof parsed === 'object' &&
@@ -31,10 +32,10 @@ function read(): StoredSession | null {
     ) {
       return { token: (parsed as StoredSession).token, expiresAt: (parsed as StoredSession).expiresAt };
     }
-    localStorage.removeItem(STORAGE_KEY);
   } catch {
-    // Storage disabled or corrupt: behave as signed out rather than fail to start.
+    // Corrupt: behave as signed out rather than fail to start.
   }
+  removeStored('local', STORAGE_KEY);
   return null;
 }
 
@@ -42,20 +43,13 @@ export const storedSession = shallowRef<StoredSession | null>(read());
 
 export function saveSession(session: StoredSession): void {
   storedSession.value = { token: session.token, expiresAt: session.expiresAt };
-  try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(storedSession.value));
-  } catch {
-    // Private mode without storage: the session still lasts for this page.
-  }
+  // Private mode without storage: the session still lasts for this page.
+  writeStored('local', STORAGE_KEY, JSON.stringify(storedSession.value));
 }
 
 export function dropSession(): void {
   storedSession.value = null;
-  try {
-    localStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // Nothing to remove.
-  }
+  removeStored('local', STORAGE_KEY);
 }
 
 /** The token to send, or null when there is none or it has expired on the client's clock. */

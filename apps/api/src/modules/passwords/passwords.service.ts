@@ -1,7 +1,7 @@
 import type { DbHandle } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
-import type { ClientInfo } from '../sessions/sessions.service.ts';
+import type { ClientInfo } from '../../types.ts';
 import type { UserRow } from '../users/users.table.ts';
 import { isKnownBrowser } from './known-browsers.repository.ts';
 import { type PasswordHasher, PasswordQueueFull } from './password-hasher.ts';

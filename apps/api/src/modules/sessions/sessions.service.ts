@@ -5,20 +5,11 @@
 import type { Session } from '@weibo-login/shared';
 import type { DbHandle } from '../../db/database.ts';
 import { randomId } from '../../crypto.ts';
+import type { ClientInfo, VerifiedSession } from '../../types.ts';
 import { signToken, verifyToken } from '../../tokens.ts';
 import { deleteSession, deleteUserSessions, findLiveSession, insertSession } from './sessions.repository.ts';
 
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
-
-export interface VerifiedSession {
-  userId: number;
-  sessionId: string;
-}
 
 export async function startSession(db: DbHandle, secret: string, userId: number, client: ClientInfo, now: number): Promise<Session> {
   const id = randomId();

@@ -1,5 +1,6 @@
 import type { SignedIn, User, Identity, ActivityEvent } from '@weibo-login/shared';
-import type { AppDeps, ClientInfo, RequestInfo, VerifiedSession } from '../../deps.ts';
+import type { AppDeps } from '../../deps.ts';
+import type { ClientInfo, RequestInfo, VerifiedSession } from '../../types.ts';
 import type { DbHandle } from '../../db/database.ts';
 import { violatedUniqueIndex } from '../../db/errors.ts';
 import { inTransaction } from '../../db/transaction.ts';

@@ -3,7 +3,8 @@
  * and Weibo's cancel-authorization callback.
  */
 import type { Identity } from '@weibo-login/shared';
-import type { AppDeps, RequestInfo, VerifiedSession } from '../../deps.ts';
+import type { AppDeps } from '../../deps.ts';
+import type { RequestInfo, VerifiedSession } from '../../types.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
 import { consumeState } from '../../oauth/state.ts';
@@ -37,8 +38,8 @@ export async function connectWeibo(
       userId: session.userId,
       now: deps.now(),
     });
-    token = await deps.weibo.exchangeCode(input.code);
-    profile = await deps.weibo.fetchProfile(token);
+    token = await deps.weibo.exchangeCode(input.code, request.log);
+    profile = await deps.weibo.fetchProfile(token, request.log);
   } finally {
     done();
   }
@@ -80,7 +81,8 @@ export async function unbindWeibo(
   });
   // Also withdraw our app's authorization at Weibo; the unbind stands whether or not Weibo answers.
   if (removed?.access_token) {
-    deps.weibo.revoke(removed.access_token).catch((error: unknown) => deps.log.warn({ err: error }, 'weibo revoke after unbind failed'));
+    const log = request.log ?? deps.log;
+    deps.weibo.revoke(removed.access_token, log).catch((error: unknown) => log.warn({ err: error }, 'weibo revoke after unbind failed'));
   }
   return { ok: true };
 }

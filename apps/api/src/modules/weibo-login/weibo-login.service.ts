@@ -2,8 +2,10 @@
  * "Log in with Weibo": the authorize URL, the return with a code, and binding a Weibo account
  * that is not yet bound to an existing or a new local account.
  */
+import type { Logger } from 'pino';
 import type { BindRequired, SignedIn } from '@weibo-login/shared';
-import type { AppDeps, RequestInfo, VerifiedSession } from '../../deps.ts';
+import type { AppDeps } from '../../deps.ts';
+import type { RequestInfo, VerifiedSession } from '../../types.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
 import type { ProviderProfile, ProviderToken } from '../../oauth/provider.ts';
@@ -59,10 +61,10 @@ export async function loginWithWeibo(
       userId: null,
       now: deps.now(),
     }));
-    token = await deps.weibo.exchangeCode(input.code);
+    token = await deps.weibo.exchangeCode(input.code, request.log);
     bound = await findIdentityWithUser(deps.db, WEIBO, token.uid);
     if (!bound) {
-      const newProfile = await deps.weibo.fetchProfile(token);
+      const newProfile = await deps.weibo.fetchProfile(token, request.log);
       const ticket = await issueBindTicket(
         deps.db,
         deps.jwtSecret,
@@ -71,7 +73,7 @@ export async function loginWithWeibo(
       );
       return { status: 'bind_required', ticket, profile: newProfile, redirectTo };
     }
-    profile = await fetchProfileIfAvailable(deps, token);
+    profile = await fetchProfileIfAvailable(deps, token, request.log);
   } finally {
     done();
   }
@@ -85,9 +87,9 @@ export async function loginWithWeibo(
 
 /** A bound user can still sign in when only the profile call fails: the uid is proven by the
  * token exchange, and the profile we have is merely not refreshed this time. */
-async function fetchProfileIfAvailable(deps: AppDeps, token: ProviderToken): Promise<ProviderProfile | null> {
+async function fetchProfileIfAvailable(deps: AppDeps, token: ProviderToken, log: Logger | undefined): Promise<ProviderProfile | null> {
   try {
-    return await deps.weibo.fetchProfile(token);
+    return await deps.weibo.fetchProfile(token, log);
   } catch (error) {
     if (error instanceof AppError && error.reason === 'WEIBO_UNAVAILABLE') return null;
     throw error;

@@ -12,22 +12,14 @@ import {
 } from '@weibo-login/shared';
 import { connectWeibo, unbindWeibo } from '../../modules/weibo-login/weibo-binding.service.ts';
 import { bindWithPassword, createAuthorizeUrl, loginWithWeibo, registerWithWeibo } from '../../modules/weibo-login/weibo-login.service.ts';
-import { authedProcedure, publicProcedure, router, sessionOf } from '../init.ts';
+import { authedProcedure, optionalSessionProcedure, publicProcedure, router } from '../init.ts';
 
 export const weiboRouter = router({
   /** Public for `login`; a `connect` URL needs a session, which the service checks. */
-  authorizeUrl: publicProcedure
+  authorizeUrl: optionalSessionProcedure
     .input(authorizeUrlInput)
     .output(authorizeUrlOutput)
-    .query(async ({ ctx, input }) =>
-      createAuthorizeUrl(
-        ctx.deps,
-        input ?? {},
-        ctx.ensureBrowserId(),
-        input?.intent === 'connect' ? await sessionOf(ctx) : null,
-        ctx.request.addressKey,
-      ),
-    ),
+    .query(({ ctx, input }) => createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), ctx.session, ctx.request.addressKey)),
 
   login: publicProcedure
     .input(codeStateInput)

@@ -7,7 +7,7 @@ import { createSimulatorControl } from '@weibo-login/weibo-sim';
 import type { AppDeps } from '../../../src/deps.ts';
 import { addressKeyOf } from '../../../src/limits/address.ts';
 import type { PasswordHasher } from '../../../src/modules/passwords/password-hasher.ts';
-import type { Context } from '../../../src/trpc/context.ts';
+import { createContextInner } from '../../../src/trpc/context.ts';
 import { createCallerFactory } from '../../../src/trpc/init.ts';
 import { appRouter } from '../../../src/trpc/router.ts';
 import { REDIRECT_URI } from '../../support/harness.ts';
@@ -97,21 +97,13 @@ export const createCaller = createCallerFactory(appRouter);
 
 /** A caller on these deps, from this address and browser (null: none yet, one is made on need). */
 export function callerOn(deps: AppDeps, options: { ip: string; browserId?: string | null }) {
-  let browserId = options.browserId === undefined ? newBrowserId() : options.browserId;
-  const request: Context['request'] = {
+  const request = {
     client: { ip: options.ip, userAgent: 'vitest' },
     addressKey: addressKeyOf(options.ip),
-    browserId,
+    browserId: options.browserId === undefined ? newBrowserId() : options.browserId,
     signal: undefined,
   };
-  const ctx: Context = {
-    deps,
-    request,
-    authorization: undefined,
-    ensureBrowserId: () => (request.browserId = browserId ??= newBrowserId()),
-    log: deps.log,
-  };
-  return createCaller(ctx);
+  return createCaller(createContextInner(deps, { request, log: deps.log }));
 }
 
 /** The hasher, with its calls counted: a test sees whether a bcrypt job was asked for at all. */
