@@ -9,7 +9,7 @@ export default defineConfig((env) =>
       name: 'web',
       environment: 'happy-dom',
       include: ['test/**/*.test.ts'],
-      setupFiles: ['test/setup.ts'],
+      setupFiles: ['test/support/setup.ts'],
       reporters: reporters('web'),
       restoreMocks: true,
     },

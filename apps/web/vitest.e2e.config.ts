@@ -7,7 +7,7 @@ export default defineConfig({
     name: 'web-e2e',
     environment: 'node',
     include: ['e2e/**/*.e2e.ts'],
-    globalSetup: ['e2e/global-setup.ts'],
+    globalSetup: ['e2e/support/global-setup.ts'],
     reporters: reporters('web-e2e'),
     // One Chromium at a time on a 2-core machine; scenarios wait for events, never for the clock.
     fileParallelism: false,

@@ -1,7 +1,16 @@
 /** The account page: password accounts, connecting and unbinding Weibo, activity, signing out. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { createAccount, createWeiboUser, decideAtWeibo, launchBrowser, newVisitor, screenshots, uniqueAccount, url } from './browser.ts';
+import {
+  createAccount,
+  createWeiboUser,
+  decideAtWeibo,
+  launchBrowser,
+  newVisitor,
+  screenshots,
+  uniqueAccount,
+  url,
+} from './support/browser.ts';
 
 const PASSWORD = 'correct horse battery';
 

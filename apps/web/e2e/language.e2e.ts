@@ -2,7 +2,7 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newVisitor, screenshots, url } from './browser.ts';
+import { launchBrowser, newVisitor, screenshots, url } from './support/browser.ts';
 
 /** CONTRACT-level budget of this project for the JavaScript of the sign-in page, gzip. */
 const LOGIN_PAGE_JS_BUDGET_BYTES = 60 * 1000;

@@ -12,7 +12,7 @@ import {
   url,
   weiboSim,
   type SimUser,
-} from './browser.ts';
+} from './support/browser.ts';
 
 const PASSWORD = 'correct horse battery';
 

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { mountAt, settle } from './mount.ts';
-import { apiError, session, user } from './fake-api.ts';
+import { mountAt, settle } from './support/mount.ts';
+import { apiError, session, user } from './support/fake-api.ts';
 import { saveSession, storedSession } from '../src/lib/stored-session.ts';
 
-const api = await vi.hoisted(async () => (await import('./fake-api.ts')).createFakeApi());
+const api = await vi.hoisted(async () => (await import('./support/fake-api.ts')).createFakeApi());
 vi.mock('../src/lib/load-api.ts', () => ({ loadApi: async () => api, preloadApi: () => {} }));
 
 const identity = {

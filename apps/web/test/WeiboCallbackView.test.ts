@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { mountAt, settle } from './mount.ts';
-import { apiError, signedIn } from './fake-api.ts';
+import { mountAt, settle } from './support/mount.ts';
+import { apiError, signedIn } from './support/fake-api.ts';
 import { saveSession, storedSession } from '../src/lib/stored-session.ts';
-import { session } from './fake-api.ts';
+import { session } from './support/fake-api.ts';
 
-const api = await vi.hoisted(async () => (await import('./fake-api.ts')).createFakeApi());
+const api = await vi.hoisted(async () => (await import('./support/fake-api.ts')).createFakeApi());
 vi.mock('../src/lib/load-api.ts', () => ({ loadApi: async () => api, preloadApi: () => {} }));
 
 const XSS = '<img src=x onerror=alert(1)>';

@@ -4,7 +4,7 @@ import { createAppRouter } from '../src/router/index.ts';
 import { saveSession, storedSession } from '../src/lib/stored-session.ts';
 import { notifyUnauthenticated } from '../src/lib/trpc-events.ts';
 import { takeFlash } from '../src/lib/flash.ts';
-import { session } from './fake-api.ts';
+import { session } from './support/fake-api.ts';
 
 describe('route guard', () => {
   it('sends an unsigned visit to /login with where it was going', async () => {

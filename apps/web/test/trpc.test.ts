@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../src/lib/trpc.ts';
 import { saveSession, storedSession } from '../src/lib/stored-session.ts';
 import { onUnauthenticated } from '../src/lib/trpc-events.ts';
-import { session, user } from './fake-api.ts';
+import { session, user } from './support/fake-api.ts';
 
 function errorResponse(status: number, reason: string): Response {
   const body = { error: { message: reason, code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: status, reason } } };

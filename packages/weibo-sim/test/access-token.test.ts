@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeiboSimulator } from '../src/index.ts';
-import { CLIENT_ID, CLIENT_SECRET, REDIRECT, UID, approveCode, control, exchange, get, postForm, startSim, tokenForm } from './helpers.ts';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  REDIRECT,
+  UID,
+  approveCode,
+  control,
+  exchange,
+  get,
+  postForm,
+  startSim,
+  tokenForm,
+} from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

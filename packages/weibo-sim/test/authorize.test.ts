@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS, SESSION_COOKIE, XSS_SCREEN_NAME, type WeiboSimulator } from '../src/index.ts';
-import { CLIENT_ID, HEX32, REDIRECT, UID, authorizeUrl, control, get, postForm, redirectOf, startSim } from './helpers.ts';
+import { CLIENT_ID, HEX32, REDIRECT, UID, authorizeUrl, control, get, postForm, redirectOf, startSim } from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeiboSimulator } from '../src/index.ts';
-import { CLIENT_ID, HEX32, REDIRECT, UID, approveCode, authorizeUrl, control, exchange, get, redirectOf, startSim } from './helpers.ts';
+import {
+  CLIENT_ID,
+  HEX32,
+  REDIRECT,
+  UID,
+  approveCode,
+  authorizeUrl,
+  control,
+  exchange,
+  get,
+  redirectOf,
+  startSim,
+} from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

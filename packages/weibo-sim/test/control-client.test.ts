@@ -1,7 +1,7 @@
 /** The typed control client (src/control-client.ts) against a running simulator: every call, and a refusal. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatorControl, type SimulatorControl, type WeiboSimulator } from '../src/index.ts';
-import { CLIENT_ID, CLIENT_SECRET, postForm, REDIRECT, startSim } from './helpers.ts';
+import { CLIENT_ID, CLIENT_SECRET, postForm, REDIRECT, startSim } from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let control: SimulatorControl;

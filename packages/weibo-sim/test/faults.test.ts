@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WeiboSimulator } from '../src/index.ts';
-import { UID, approveCode, control, exchange, get, login, postForm, startSim, tokenForm } from './helpers.ts';
+import { UID, approveCode, control, exchange, get, login, postForm, startSim, tokenForm } from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

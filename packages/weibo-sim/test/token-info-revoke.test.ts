@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeiboSimulator } from '../src/index.ts';
-import { CLIENT_ID, OTHER_UID, UID, approveCode, control, exchange, get, login, postForm, startSim } from './helpers.ts';
+import { CLIENT_ID, OTHER_UID, UID, approveCode, control, exchange, get, login, postForm, startSim } from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

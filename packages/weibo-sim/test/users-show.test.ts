@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_SCREEN_NAME, type WeiboSimulator } from '../src/index.ts';
-import { OTHER_UID, REDIRECT, UID, control, exchange, get, login, startSim } from './helpers.ts';
+import { OTHER_UID, REDIRECT, UID, control, exchange, get, login, startSim } from './support/helpers.ts';
 
 let sim: WeiboSimulator;
 let base: string;

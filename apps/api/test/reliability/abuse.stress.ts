@@ -42,10 +42,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRATIONS_PER_ADDRESS } from '../../src/limits/bounds.ts';
 import { DIALECTS, MYSQL_URL } from '../support/databases.ts';
 import { REDIRECT_URI } from '../support/harness.ts';
-import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
-import { Browser } from '../security/support/http.ts';
-import type { AttackerCommand, AttackerMessage } from './support/abuse-attacker.ts';
-import { PATTERNS, type Pattern, type TallyReport } from './support/abuse-patterns.ts';
+import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
+import { Browser } from '../support/http.ts';
+import type { AttackerCommand, AttackerMessage } from '../support/abuse-attacker.ts';
+import { PATTERNS, type Pattern, type TallyReport } from '../support/abuse-patterns.ts';
 
 /** Calls to Weibo per minute for the whole site. Above what the victim alone can need in a minute
  * (2 calls × 120 Weibo sign-ins in a phase of ≥ 7 s: ≤ 2100) plus one attacking address's
@@ -146,7 +146,7 @@ const percentile = (values: number[], p: number): number => {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const tag = () => randomBytes(4).toString('hex');
-const ATTACKER_MAIN = fileURLToPath(new URL('./support/abuse-attacker.ts', import.meta.url));
+const ATTACKER_MAIN = fileURLToPath(new URL('../support/abuse-attacker.ts', import.meta.url));
 const ATTACKER_NICENESS = 19;
 
 /** The kB figure of a /proc/<pid>/status line (VmRSS: now; VmHWM: the peak since the start). */

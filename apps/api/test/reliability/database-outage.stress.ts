@@ -9,9 +9,9 @@ import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../support/harness.ts';
-import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
-import { createOwnMariadb, type OwnMariadb, ownMariadbUnavailable } from './support/mariadb.ts';
-import { type Outcome, request, sleep, startLoad, waitFor } from './support/load.ts';
+import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
+import { createOwnMariadb, type OwnMariadb, ownMariadbUnavailable } from '../support/mariadb.ts';
+import { type Outcome, request, sleep, startLoad, waitFor } from '../support/load.ts';
 
 /** mysql2's connectTimeout (src/db/client.ts) is 3 s; an answer may take that plus a loaded machine's margin. */
 const ANSWER_BOUND_MS = 8000;

@@ -1,5 +1,5 @@
 /**
- * Fuzzing at volume: at least 10,000 generated requests (test/reliability/support/fuzz.ts) across
+ * Fuzzing at volume: at least 10,000 generated requests (test/support/fuzz.ts) across
  * every procedure against the real API process on SQLite, and more on MySQL where it answers. No
  * answer is a 5xx or leaves the closed set of reasons, and the process's memory stays flat: its
  * heap is capped (a leak would end it), and its resident size after the run is compared with the
@@ -12,9 +12,9 @@ import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS } from '../support/databases.ts';
 import { startSimulator } from '../support/harness.ts';
-import { apiEnv, spawnApi } from '../security/support/api-process.ts';
+import { apiEnv, spawnApi } from '../support/api-process.ts';
 import { PROCEDURES } from '../support/procedures.ts';
-import { FuzzWorld, fuzz } from './support/fuzz.ts';
+import { FuzzWorld, fuzz } from '../support/fuzz.ts';
 
 const RUNS: Record<string, number> = {
   sqlite: Number(process.env.FUZZ_RUNS ?? 10_000),

@@ -10,9 +10,9 @@ import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { apiEnv, spawnApi } from '../security/support/api-process.ts';
-import { Browser } from '../security/support/http.ts';
-import { request, sleep, startLoad } from './support/load.ts';
+import { apiEnv, spawnApi } from '../support/api-process.ts';
+import { Browser } from '../support/http.ts';
+import { request, sleep, startLoad } from '../support/load.ts';
 
 const WEIBO_DELAY_MS = 1500;
 const EXIT_BOUND_MS = 10_000;

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_SLOWDOWN_SPACING_MS, ATTEMPT_WINDOW_MS, MAX_FAILURES_PER_PAIR } from '../../src/limits/bounds.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
-import { Browser, call } from '../security/support/http.ts';
+import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
+import { Browser, call } from '../support/http.ts';
 
 const PASSWORD = 'two-instances-1';
 /** Behind the trusted proxy: the client address the request stands for. */

@@ -12,12 +12,12 @@ import SQLite from 'better-sqlite3';
 import { FAULT_MODES, type FaultEndpoint, type FaultMode, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { type ApiProcess, apiEnv, spawnApi } from '../security/support/api-process.ts';
+import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
 
 let addresses = 0;
 /** A fresh client address of the benchmarking range 198.18.0.0/15 for each simulated person. */
 const nextAddress = () => `198.18.${(++addresses >> 8) & 255}.${addresses & 255}`;
-import { Browser, call } from '../security/support/http.ts';
+import { Browser, call } from '../support/http.ts';
 
 const TIMEOUT_MS = 1000;
 /** A loaded 2-core machine; the point is "bounded", not "fast". */

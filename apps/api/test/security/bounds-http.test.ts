@@ -12,9 +12,9 @@ import { MAX_BATCH_CALLS } from '../../src/limits/bounds.ts';
 import { appRouter } from '../../src/trpc/router.ts';
 import { createTestDatabase, DIALECTS } from '../support/databases.ts';
 import { startSimulator } from '../support/harness.ts';
-import { call } from './support/http.ts';
-import { type Instance, startInstance } from './support/instances.ts';
-import { PASSWORD, hex, newBrowserId, newWeiboUser, mintCode, freshIp } from './support/bounds.ts';
+import { call } from '../support/http.ts';
+import { type Instance, startInstance } from '../support/instances.ts';
+import { PASSWORD, hex, newBrowserId, newWeiboUser, mintCode, freshIp } from '../support/bounds.ts';
 
 let weiboForServers: WeiboSimulator;
 beforeAll(async () => {

@@ -18,9 +18,9 @@ import {
   REQUEST_TIMEOUT_MS,
 } from '../../src/limits/bounds.ts';
 import { startSimulator } from '../support/harness.ts';
-import { type ApiProcess, apiEnv, spawnApi } from './support/api-process.ts';
-import { Browser } from './support/http.ts';
-import { hex, sleep, simStats, until, rawClient, rawExchange, rssBytesOf } from './support/bounds.ts';
+import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
+import { Browser } from '../support/http.ts';
+import { hex, sleep, simStats, until, rawClient, rawExchange, rssBytesOf } from '../support/bounds.ts';
 
 describe('bodies and connections of the real process (node src/main.ts)', () => {
   let weibo: WeiboSimulator;

@@ -34,7 +34,7 @@ import { handleRevocationHint } from '../../src/modules/weibo-login/weibo-bindin
 import { createServer, type Server } from '../../src/server.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { describeOnEachDatabase, errorOf, type Harness, REDIRECT_URI, reasonOf, TEST_SECRET } from '../support/harness.ts';
-import { DAY_MS, PASSWORD, hex, simStats, until, callerOn, countingHasher, freshIp } from './support/bounds.ts';
+import { DAY_MS, PASSWORD, hex, simStats, until, callerOn, countingHasher, freshIp } from '../support/bounds.ts';
 import type {
   KyselyPlugin,
   PluginTransformQueryArgs,

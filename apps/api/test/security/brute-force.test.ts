@@ -20,8 +20,8 @@ import {
 import { accountKeyOf } from '../../src/modules/users/users.repository.ts';
 import { DIALECTS } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { Browser, type CallResult } from './support/http.ts';
-import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from './support/instances.ts';
+import { Browser, type CallResult } from '../support/http.ts';
+import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from '../support/instances.ts';
 
 let sim: WeiboSimulator;
 beforeAll(async () => {

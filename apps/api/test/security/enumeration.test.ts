@@ -18,8 +18,8 @@ import { createContextInner } from '../../src/trpc/context.ts';
 import { createCallerFactory } from '../../src/trpc/init.ts';
 import { appRouter } from '../../src/trpc/router.ts';
 import { describeOnEachDatabase, errorOf, reasonOf } from '../support/harness.ts';
-import { call } from './support/http.ts';
-import { startInstance } from './support/instances.ts';
+import { call } from '../support/http.ts';
+import { startInstance } from '../support/instances.ts';
 
 /** CONTRACT §2's default BCRYPT_COST: about 85 ms a hash on the project's machines. */
 const PRODUCTION_COST = 10;

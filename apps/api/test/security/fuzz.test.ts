@@ -1,13 +1,13 @@
 /**
- * A quick round of the generated requests of test/reliability/support/fuzz.ts against an
+ * A quick round of the generated requests of test/support/fuzz.ts against an
  * in-process API on each database, so that a 500 is caught by `pnpm test`; the 10,000-request
  * run with the memory check is test/reliability/fuzz.stress.ts.
  */
 import { expect, it } from 'vitest';
-import { FuzzWorld, fuzz } from '../reliability/support/fuzz.ts';
+import { FuzzWorld, fuzz } from '../support/fuzz.ts';
 import { PROCEDURES } from '../support/procedures.ts';
 import { describeOnEachDatabase } from '../support/harness.ts';
-import { sharedDatabase, startInstance } from './support/instances.ts';
+import { sharedDatabase, startInstance } from '../support/instances.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 

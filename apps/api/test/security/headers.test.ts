@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../support/harness.ts';
-import { type Instance, startInstance } from './support/instances.ts';
+import { type Instance, startInstance } from '../support/instances.ts';
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
 let sim: WeiboSimulator;

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnEachDatabase, reasonOf } from '../support/harness.ts';
-import { Browser, call } from './support/http.ts';
-import { HOSTILE_STRINGS } from './support/hostile.ts';
-import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from './support/instances.ts';
+import { Browser, call } from '../support/http.ts';
+import { HOSTILE_STRINGS } from '../support/hostile.ts';
+import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from '../support/instances.ts';
 
 /** A lone surrogate is not text: UTF-8 storage and JSON keep it as U+FFFD (String#toWellFormed). */
 const wellFormed = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');

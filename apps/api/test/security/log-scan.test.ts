@@ -13,10 +13,10 @@ import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, MYSQL_URL } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { apiEnv, spawnApi } from './support/api-process.ts';
-import { OTHER_SECRET, resignedWith } from './support/forge.ts';
-import { Browser } from './support/http.ts';
-import { type RecordingProxy, startRecordingProxy } from './support/recording-proxy.ts';
+import { apiEnv, spawnApi } from '../support/api-process.ts';
+import { OTHER_SECRET, resignedWith } from '../support/forge.ts';
+import { Browser } from '../support/http.ts';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.ts';
 
 let sim: WeiboSimulator;
 let proxy: RecordingProxy;

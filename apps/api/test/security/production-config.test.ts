@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, SIMULATOR_DEFAULTS } from '../../src/config.ts';
 import { launch } from '@weibo-login/test-support';
 import { API_PROGRAM } from '../../src/program.ts';
-import { apiEnv, spawnApi } from './support/api-process.ts';
+import { apiEnv, spawnApi } from '../support/api-process.ts';
 
 let tmp: string;
 beforeAll(() => {

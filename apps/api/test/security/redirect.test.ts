@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
-import { Browser } from './support/http.ts';
-import { OFFSITE_REDIRECTS } from './support/hostile.ts';
-import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from './support/instances.ts';
+import { Browser } from '../support/http.ts';
+import { OFFSITE_REDIRECTS } from '../support/hostile.ts';
+import { type Instance, type SharedDatabase, sharedDatabase, startInstance } from '../support/instances.ts';
 
 const APP = 'https://login.example.com';
 

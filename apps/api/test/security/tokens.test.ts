@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { signToken } from '../../src/tokens.ts';
 import { describeOnEachDatabase, reasonOf, TEST_SECRET } from '../support/harness.ts';
-import { claimsOf, flippedChar, flippedSignature, OTHER_SECRET, resignedWith, tampered, unsigned } from './support/forge.ts';
+import { claimsOf, flippedChar, flippedSignature, OTHER_SECRET, resignedWith, tampered, unsigned } from '../support/forge.ts';
 
 describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => {
   async function pendingTicket(): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import { launch, type ServiceProcess } from '@weibo-login/test-support';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
-import { API_PROGRAM } from '../../../src/program.ts';
+import { API_PROGRAM } from '../../src/program.ts';
 
 export type { Exit } from '@weibo-login/test-support';
 export type ApiProcess = ServiceProcess;

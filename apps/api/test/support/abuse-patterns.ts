@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
-import { MAX_BATCH_CALLS, WEIBO_CALLS_PER_ADDRESS } from '../../../src/limits/bounds.ts';
-import { Browser } from '../../security/support/http.ts';
+import { MAX_BATCH_CALLS, WEIBO_CALLS_PER_ADDRESS } from '../../src/limits/bounds.ts';
+import { Browser } from './http.ts';
 
 /** Every attacker pattern stops by itself after this, whatever the victim is doing. */
 export const ATTACK_MAX_MS = 30_000;

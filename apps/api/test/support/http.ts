@@ -2,7 +2,7 @@
  * Plain HTTP calls to the API as any client would make them (CONTRACT §3: a query is a GET with
  * `?input=`, a mutation a POST with a JSON body), and a browser-like cookie jar.
  */
-import { QUERY_PATHS } from '../../support/procedures.ts';
+import { QUERY_PATHS } from './procedures.ts';
 
 export interface CallOptions {
   token?: string;

@@ -9,10 +9,10 @@
 import { ERROR_REASON_LIST } from '@weibo-login/shared';
 import { createSimulatorControl, type SimulatorControl } from '@weibo-login/weibo-sim';
 import fc from 'fast-check';
-import { REDIRECT_URI } from '../../support/harness.ts';
-import { HOSTILE_STRINGS, OFFSITE_REDIRECTS } from '../../security/support/hostile.ts';
-import { Browser, call } from '../../security/support/http.ts';
-import { PROCEDURES } from '../../support/procedures.ts';
+import { REDIRECT_URI } from './harness.ts';
+import { HOSTILE_STRINGS, OFFSITE_REDIRECTS } from './hostile.ts';
+import { Browser, call } from './http.ts';
+import { PROCEDURES } from './procedures.ts';
 
 type Procedure = string;
 const NAMES = Object.keys(PROCEDURES);

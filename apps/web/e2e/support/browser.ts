@@ -14,7 +14,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * test run leaves the work tree as it found it; otherwise they go to a temporary folder. */
 export const SCREENSHOT_DIR =
   process.env.SCREENSHOTS === '1'
-    ? path.resolve(import.meta.dirname, '../../../docs/screenshots')
+    ? path.resolve(import.meta.dirname, '../../../../docs/screenshots')
     : path.join(os.tmpdir(), 'weibo-login-screenshots');
 export const WIDTHS = [375, 1280] as const;
 

@@ -1,5 +1,5 @@
 /** Shared test plumbing: a simulator on a free port, and small HTTP helpers that keep tests readable. */
-import { createWeiboSimulator, DEMO_APP, type SimulatorOptions, type WeiboSimulator } from '../src/index.ts';
+import { createWeiboSimulator, DEMO_APP, type SimulatorOptions, type WeiboSimulator } from '../../src/index.ts';
 
 export const CLIENT_ID = DEMO_APP.clientId;
 export const CLIENT_SECRET = DEMO_APP.clientSecret;

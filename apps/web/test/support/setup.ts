@@ -1,9 +1,9 @@
 /** Every test starts signed out, in Chinese, with empty storage. */
 import { afterEach, beforeEach } from 'vitest';
 import { enableAutoUnmount } from '@vue/test-utils';
-import { dropSession } from '../src/lib/stored-session.ts';
-import { takeFlash } from '../src/lib/flash.ts';
-import { setLocale } from '../src/i18n/index.ts';
+import { dropSession } from '../../src/lib/stored-session.ts';
+import { takeFlash } from '../../src/lib/flash.ts';
+import { setLocale } from '../../src/i18n/index.ts';
 
 enableAutoUnmount(afterEach);
 
@@ -17,4 +17,4 @@ beforeEach(async () => {
 });
 
 // Loaded on first focus in the app; loaded once up front here so that no test races the import.
-await import('../src/lib/lazy-validation.ts').then((module) => module.loadValidation());
+await import('../../src/lib/lazy-validation.ts').then((module) => module.loadValidation());

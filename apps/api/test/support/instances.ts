@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEMO_APP } from '@weibo-login/weibo-sim';
 import pino, { type Logger } from 'pino';
-import { type App, buildApp } from '../../../src/app.ts';
-import { type Config, type DatabaseConfig, loadConfig } from '../../../src/config.ts';
-import { createTestDatabase, type DialectName } from '../../support/databases.ts';
-import { REDIRECT_URI, TEST_SECRET } from '../../support/harness.ts';
+import { type App, buildApp } from '../../src/app.ts';
+import { type Config, type DatabaseConfig, loadConfig } from '../../src/config.ts';
+import { createTestDatabase, type DialectName } from './databases.ts';
+import { REDIRECT_URI, TEST_SECRET } from './harness.ts';
 
 export interface SharedDatabase {
   config: DatabaseConfig;

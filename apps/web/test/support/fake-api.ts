@@ -7,7 +7,7 @@
  */
 import { vi, type Mock } from 'vitest';
 import type { ErrorReason } from '@weibo-login/shared';
-import type { api as realApi } from '../src/lib/trpc.ts';
+import type { api as realApi } from '../../src/lib/trpc.ts';
 
 /** A procedure's call as a plain async function of its input (tRPC's own returns a tagged promise). */
 type MockedCall<F extends (...args: never[]) => unknown> = Mock<(...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>>;

@@ -5,8 +5,8 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createMemoryHistory, RouterView, type Router } from 'vue-router';
 import { defineComponent, h } from 'vue';
-import { createAppRouter } from '../src/router/index.ts';
-import { i18n } from '../src/i18n/index.ts';
+import { createAppRouter } from '../../src/router/index.ts';
+import { i18n } from '../../src/i18n/index.ts';
 
 export async function mountAt(path: string): Promise<{ wrapper: ReturnType<typeof mount>; router: Router }> {
   const router = createAppRouter(createMemoryHistory());

@@ -23,7 +23,7 @@ declare module 'vitest' {
   }
 }
 
-const WEB_ROOT = path.resolve(import.meta.dirname, '..');
+const WEB_ROOT = path.resolve(import.meta.dirname, '../..');
 const STARTUP_TIMEOUT_MS = 60_000;
 
 /** `vite build` as `pnpm build` runs it. Vitest sets NODE_ENV=test, which would make Vite bundle
