@@ -8,10 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '@weibo-login/test-support/chromium';
 import { createDatabase, REPO_ROOT, startApi, startSimulator } from './lib/processes.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface WebAsset {
   file: string;
@@ -40,26 +38,14 @@ async function buildWeb(outDir: string): Promise<number> {
 }
 
 export async function benchmarkWebBundle(log: (line: string) => void): Promise<WebBundle | { skipped: string }> {
-  if (!fs.existsSync(CHROMIUM)) return { skipped: `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)` };
+  if (!fs.existsSync(CHROMIUM_PATH)) return { skipped: `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH)` };
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weibo-login-bench-web-'));
   const db = await createDatabase('sqlite');
   const sim = await startSimulator();
   try {
     const buildSeconds = await buildWeb(outDir);
     const api = await startApi({ databaseUrl: db.url, simUrl: sim.url, webDist: outDir });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const assets: WebAsset[] = [];

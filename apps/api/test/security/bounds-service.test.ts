@@ -81,6 +81,18 @@ const expiredStates = (count: number, now: number, tag: string) =>
   }));
 
 describeOnEachDatabase('service bounds', (h: Harness) => {
+  /** The harness's database, Weibo client, hasher and clock, with counters of their own (createDeps). */
+  const freshDeps = (weiboCallBudgetPerMinute: number) =>
+    createDeps({
+      db: h.db,
+      jwtSecret: TEST_SECRET,
+      weibo: h.deps.weibo,
+      hasher: h.deps.hasher,
+      log: h.deps.log,
+      now: h.deps.now,
+      weiboCallBudgetPerMinute,
+    });
+
   const account = () => `bd_${hex()}`;
 
   /** A bind ticket for a fresh Weibo user, in this browser. */
@@ -161,15 +173,7 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // Without it: with REGISTRATIONS_TOTAL's points raised where rate-limits.ts uses it, the
   // registration past the total succeeds.
   it('holds all addresses together to REGISTRATIONS_TOTAL', async () => {
-    const deps = await createDeps({
-      db: h.db,
-      jwtSecret: TEST_SECRET,
-      weibo: h.deps.weibo,
-      hasher: h.deps.hasher,
-      log: h.deps.log,
-      now: h.deps.now,
-      weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
-    });
+    const deps = await freshDeps(WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT);
     let left = REGISTRATIONS_TOTAL.points;
     const worker = async () => {
       while (left-- > 0) await callerOn(deps, { ip: freshIp() }).auth.register({ account: account(), password: PASSWORD });
@@ -278,15 +282,7 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
   // login reaches Weibo.
   it('holds all addresses together to the weiboCallBudgetPerMinute of createDeps', async () => {
     const budget = 6;
-    const deps = await createDeps({
-      db: h.db,
-      jwtSecret: TEST_SECRET,
-      weibo: h.deps.weibo,
-      hasher: h.deps.hasher,
-      log: h.deps.log,
-      now: h.deps.now,
-      weiboCallBudgetPerMinute: budget,
-    });
+    const deps = await freshDeps(budget);
     const before = await exchanges();
     for (let i = 0; i < budget / 2; i++) expect((await failedLogin(deps, freshIp())).reason).toBe('WEIBO_CODE_INVALID');
     const refused = await failedLogin(deps, freshIp());
@@ -472,29 +468,13 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
     it("counts a hint's check against the site's Weibo budget: with the budget spent by logins, no get_token_info call", async () => {
       const uid = await boundUid();
       const budget = 2;
-      const deps = await createDeps({
-        db: h.db,
-        jwtSecret: TEST_SECRET,
-        weibo: h.deps.weibo,
-        hasher: h.deps.hasher,
-        log: h.deps.log,
-        now: h.deps.now,
-        weiboCallBudgetPerMinute: budget,
-      });
+      const deps = await freshDeps(budget);
       const before = await tokenChecks();
       expect((await failedLogin(deps, freshIp())).reason).toBe('WEIBO_CODE_INVALID');
       expect(await handleRevocationHint(deps, { source: DEMO_APP.clientId, uid })).toBe('kept');
       expect(await tokenChecks()).toBe(before);
       // With budget left, the same hint is checked.
-      const roomy = await createDeps({
-        db: h.db,
-        jwtSecret: TEST_SECRET,
-        weibo: h.deps.weibo,
-        hasher: h.deps.hasher,
-        log: h.deps.log,
-        now: h.deps.now,
-        weiboCallBudgetPerMinute: budget,
-      });
+      const roomy = await freshDeps(budget);
       expect(await handleRevocationHint(roomy, { source: DEMO_APP.clientId, uid })).toBe('kept');
       expect(await tokenChecks()).toBe(before + 1);
     });

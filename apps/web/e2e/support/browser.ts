@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSimulatorControl, type SimUser, type SimulatorControl } from '@weibo-login/weibo-sim/control';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '@weibo-login/test-support/chromium';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
+
 /** The committed screenshots are refreshed only on request (SCREENSHOTS=1), so that an ordinary
  * test run leaves the work tree as it found it; otherwise they go to a temporary folder. */
 export const SCREENSHOT_DIR =
@@ -18,22 +20,8 @@ export const SCREENSHOT_DIR =
     : path.join(os.tmpdir(), 'weibo-login-screenshots');
 export const WIDTHS = [375, 1280] as const;
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    // Without the background-networking flags Chromium floods the closed network with retries.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+/** Debian's Chromium (@weibo-login/test-support's launcher). */
+export const launchBrowser = (): Promise<Browser> => launchChromium();
 
 export interface Visitor {
   context: BrowserContext;
