@@ -50,7 +50,6 @@ describe.each(DIALECTS)('fuzzing the API process on %s', (dialect) => {
         BCRYPT_COST: '10',
         TRUST_PROXY: '127.0.0.1',
         LOG_LEVEL: 'warn',
-        NODE_OPTIONS: '--max-old-space-size=128',
       }),
     );
     try {
