@@ -104,7 +104,8 @@ export const SWEEP_MAX_BATCHES = 20;
  * live heap was ~40 MB in every pattern. With 4 MB semi-spaces and 128 MB it peaked at 186 and
  * 196 MB in two CI runs (4 MB short of the bound); with 112 MB at 185 MB (both databases).
  * 112 against 128 cost nothing the layer bench could see (two interleaved pairs: 1,244 and
- * 1,086 µs against 1,255 and 1,185).
+ * 1,086 µs against 1,255 and 1,185). The young generation weighs more on the peak than the old
+ * one: 8 MB semi-spaces with a 96 MB old generation peaked at 193–194 MB.
  *
  * The price is CPU: the smaller the young generation, the more of a login's objects are still
  * in flight when it is collected, and are copied and promoted. `pnpm bench --only=layers` on a
