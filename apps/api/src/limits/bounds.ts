@@ -124,4 +124,16 @@ export const API_NODE_FLAGS = [`--max-semi-space-size=${API_SEMI_SPACE_MB}`, `--
  * default, 185–200 MB with 2. Other C libraries ignore it.
  */
 export const API_MALLOC_ARENAS = 2;
-export const API_PROCESS_ENV = { MALLOC_ARENA_MAX: String(API_MALLOC_ARENAS) } as const;
+/**
+ * glibc's thresholds for memory it hands back: blocks of 128 KiB and more are mapped on their own
+ * and returned to the system when freed (by default the threshold grows with the largest block
+ * freed, up to 32 MiB, and such blocks then stay in the heap), and the heap's top is trimmed past
+ * 128 KiB. Measured with abuse.stress.ts on MariaDB, two runs each, interleaved: peak RSS 187 and
+ * 198 MB without them, 182 and 176 MB with them. The login path allocates nothing that large.
+ */
+export const API_MALLOC_RELEASE_BYTES = 128 * 1024;
+export const API_PROCESS_ENV = {
+  MALLOC_ARENA_MAX: String(API_MALLOC_ARENAS),
+  MALLOC_MMAP_THRESHOLD_: String(API_MALLOC_RELEASE_BYTES),
+  MALLOC_TRIM_THRESHOLD_: String(API_MALLOC_RELEASE_BYTES),
+} as const;

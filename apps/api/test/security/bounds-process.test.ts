@@ -10,13 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  API_MALLOC_ARENAS,
-  API_NODE_FLAGS,
-  HEADERS_TIMEOUT_MS,
-  KEEP_ALIVE_TIMEOUT_MS,
-  REQUEST_TIMEOUT_MS,
-} from '../../src/limits/bounds.ts';
+import { API_PROCESS_ENV, API_NODE_FLAGS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/limits/bounds.ts';
 import { startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
 import { Browser } from '../support/http.ts';
@@ -48,11 +42,16 @@ describe('bodies and connections of the real process (node src/main.ts)', () => 
     };
     for (const script of ['dev', 'start']) {
       expect(scripts[script]!.split(' '), script).toEqual(
-        expect.arrayContaining([...API_NODE_FLAGS, `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${API_MALLOC_ARENAS}}`]),
+        expect.arrayContaining([
+          ...API_NODE_FLAGS,
+          ...Object.entries(API_PROCESS_ENV).map(([name, value]) => `${name}=\${${name}:-${value}}`),
+        ]),
       );
     }
     expect(fs.readFileSync(`/proc/${api.child.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...API_NODE_FLAGS]));
-    expect(fs.readFileSync(`/proc/${api.child.pid}/environ`, 'utf8').split('\0')).toContain(`MALLOC_ARENA_MAX=${API_MALLOC_ARENAS}`);
+    expect(fs.readFileSync(`/proc/${api.child.pid}/environ`, 'utf8').split('\0')).toEqual(
+      expect.arrayContaining(Object.entries(API_PROCESS_ENV).map(([name, value]) => `${name}=${value}`)),
+    );
     expect(api.output()).not.toContain('without the heap bounds');
   });
 
