@@ -1,7 +1,7 @@
 /**
  * Loaded with `--import` into the processes under test. Over the IPC channel it answers
  * 'metrics' with the process's CPU time, memory and event-loop delay since the previous answer,
- * and on request records a CPU profile of a timed window only (set-up calls left out). It adds
+ * and on request records a CPU or an allocation profile of a timed window only (set-up calls left out). It adds
  * one histogram timer and nothing on the request path.
  */
 import fs from 'node:fs';
@@ -16,7 +16,12 @@ const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 loopDelay.enable();
 let profiler: Session | undefined;
 
-type Command = 'metrics' | 'retained' | { profile: 'start' } | { profile: 'stop'; file: string };
+/** A CPU profile, or a sampled allocation profile (every object allocated, garbage included). */
+export type ProfileKind = 'cpu' | 'alloc';
+type Command = 'metrics' | 'retained' | { profile: 'start'; kind: ProfileKind } | { profile: 'stop'; file: string };
+/** One sample per KiB allocated: fine enough to see a login's few hundred allocations. */
+const ALLOC_SAMPLING_BYTES = 1024;
+let profiling: ProfileKind = 'cpu';
 
 /** The heap still reachable after a full collection: what a leak would make grow. */
 function retainedHeapBytes(): number {
@@ -51,11 +56,21 @@ async function answer(command: Command): Promise<unknown> {
   if (command.profile === 'start') {
     profiler = new Session();
     profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
+    profiling = command.kind;
+    if (command.kind === 'alloc') {
+      await profiler.post('HeapProfiler.enable');
+      await profiler.post('HeapProfiler.startSampling', {
+        samplingInterval: ALLOC_SAMPLING_BYTES,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    } else {
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     return { ok: true };
   }
-  const { profile } = await profiler!.post('Profiler.stop');
+  const { profile } = profiling === 'alloc' ? await profiler!.post('HeapProfiler.stopSampling') : await profiler!.post('Profiler.stop');
   profiler!.disconnect();
   fs.writeFileSync(command.file, JSON.stringify(profile));
   return { ok: true };

@@ -13,6 +13,7 @@ import { API_PROGRAM } from '@weibo-login/api/program';
 import { createScratchMysqlDatabase, launch, type NodeProgram } from '@weibo-login/test-support';
 import { createSimulatorControl } from '@weibo-login/weibo-sim/control';
 import { SIMULATOR_PROGRAM } from '@weibo-login/weibo-sim/program';
+import type { ProfileKind } from './process-probe.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The programs the bench starts: the packages' own (their `./program` exports), and its servers. */
@@ -72,8 +73,9 @@ export interface Service {
   metrics(): Promise<Metrics>;
   /** Forces a full garbage collection and answers the heap still in use (a leak check). */
   retainedHeap(): Promise<number>;
-  /** Starts a CPU profile; `stopProfile` writes it (a .cpuprofile for Chrome DevTools) to `file`. */
-  startProfile(): Promise<void>;
+  /** Starts a CPU profile (or an allocation profile); `stopProfile` writes it (a .cpuprofile or
+   * .heapprofile for Chrome DevTools) to `file`. */
+  startProfile(kind?: ProfileKind): Promise<void>;
   stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -119,7 +121,7 @@ function asService(child: ChildProcess, url: string): Service {
     pid: child.pid!,
     metrics: () => ask<Metrics>('metrics'),
     retainedHeap: () => ask<{ retainedHeapBytes: number }>('retained').then((answer) => answer.retainedHeapBytes),
-    startProfile: () => ask({ profile: 'start' }),
+    startProfile: (kind = 'cpu') => ask({ profile: 'start', kind }),
     stopProfile: (file) => ask({ profile: 'stop', file }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -183,11 +185,12 @@ export function apiEnvironment(options: ApiOptions): Record<string, string> {
   };
 }
 
-/** The API as `pnpm start` runs it (API_PROGRAM: `node <API_NODE_FLAGS> apps/api/src/main.ts`, API_PROCESS_ENV); resolves once /api/healthz answers 200. */
-export function startApi(options: ApiOptions, probe = true): Promise<Service & { startupMs: number }> {
+/** The API as `pnpm start` runs it (API_PROGRAM: `node <API_NODE_FLAGS> apps/api/src/main.ts`, API_PROCESS_ENV), or
+ * another checkout's (compare.ts); resolves once /api/healthz answers 200. */
+export function startApi(options: ApiOptions, probe = true, program: NodeProgram = API_PROGRAM): Promise<Service & { startupMs: number }> {
   // BENCH_API_NODE_OPTIONS=--cpu-prof (for instance) profiles the API while it is measured.
   const profiling: Record<string, string> = process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {};
-  return startProgram(API_PROGRAM, { ...apiEnvironment(options), ...profiling }, probe);
+  return startProgram(program, { ...apiEnvironment(options), ...profiling }, probe);
 }
 
 /** The minimal node:http handler of bench/floor, on the same database and simulator. */

@@ -107,11 +107,16 @@ export const SWEEP_MAX_BATCHES = 20;
  * 1,086 µs against 1,255 and 1,185). The young generation weighs more on the peak than the old
  * one: 8 MB semi-spaces with a 96 MB old generation peaked at 193–194 MB.
  *
- * The price is CPU: the smaller the young generation, the more of a login's objects are still
- * in flight when it is collected, and are copied and promoted. `pnpm bench --only=layers` on a
- * 2-core machine, five runs of each, interleaved (medians, µs of CPU per login of the product):
- * no flags 1,033; 4 MB semi-spaces (old generation 128 MB) 1,100 (+6 %); 1 MB semi-spaces 1,343 (+30 %). The machine's noise was
- * ±20 % from run to run. Memory held under attack is chosen over those 6 %.
+ * The price is CPU, and it is large: a login allocates ~148 KB (the same before and after issue
+ * 9, by allocation profile), so 4 MB semi-spaces are collected ~9× as often as V8's default, with
+ * a login's objects still in flight, which are promoted; and with an old generation capped below
+ * a few hundred MB V8 collects it once it grows ~30 % over the live heap. `pnpm --filter
+ * @weibo-login/bench compare e3b508e --without-heap-bounds` (8 interleaved rounds): CPU per login
+ * ÷ the floor's 1.96 with these flags, 1.58 without, 1.47 before issue 9; V8's helper threads 103
+ * µs a login against 43. The cheaper settings tried (docs/security.md, "Heap and allocator
+ * bounds") all passed 200 MB in abuse.stress.ts: growing factor 2 at 202–204 MB, 8 MB
+ * semi-spaces with factor 3 (about no flags' CPU) at 217 MB. Memory held under attack is chosen
+ * over that CPU; issue 15's leaner login (fewer bytes allocated per login) is what lowers it.
  */
 export const API_SEMI_SPACE_MB = 4;
 export const API_OLD_SPACE_MB = 112;
