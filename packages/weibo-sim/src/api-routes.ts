@@ -10,15 +10,30 @@ import { apiError, apiTokenError, jsonResponse } from './weibo-errors.ts';
 export const USERS_SHOW_PATH = '/2/users/show.json';
 export const GET_UID_PATH = '/2/account/get_uid.json';
 
-/** The token checks every /2/ call makes, in the order a client would hit them. */
-function authenticate(deps: EndpointDeps, request: FastifyRequest): TokenRecord | SimResponse {
+/**
+ * The checks every /2/ call makes, in the order a client would hit them: the token, the app's quotas (only for
+ * APIs that count: account/get_uid has no rate limit, reference §4), then the unaudited app's restriction.
+ */
+function authenticate(deps: EndpointDeps, request: FastifyRequest, rateLimited: boolean): TokenRecord | SimResponse {
   const path = pathOf(request);
   const token = tokenFromRequest(request);
   if (!token) return apiError(403, 21301, path);
   const found = deps.state.lookupToken(token);
   if (found.kind === 'invalid') return apiTokenError(401, 'invalid_access_token', path);
-  if (found.kind === 'expired') return apiTokenError(401, 'expired_token', path);
   const app = deps.state.apps.get(found.record.clientId);
+  // In an unaudited app a revoked token was seen to answer 21321 rather than a token error (reference §5, QQX).
+  if (found.kind === 'revoked')
+    return app?.audited === false ? apiError(403, 21321, path) : apiTokenError(401, 'invalid_access_token', path);
+  if (found.kind === 'expired') return apiTokenError(401, 'expired_token', path);
+  if (rateLimited && app?.rateLimits) {
+    const refusal = deps.state.rateLimiter.take(app.rateLimits, {
+      clientId: app.clientId,
+      ip: request.ip,
+      uid: found.record.uid,
+      api: path,
+    });
+    if (refusal) return apiError(403, refusal, path);
+  }
   // Test-level apps serve only their test accounts (pitfall P7); the login itself succeeded, only the API refuses.
   if (app && !app.audited && !app.testUids.includes(found.record.uid)) return apiError(403, 21321, path);
   return found.record;
@@ -29,7 +44,7 @@ function isResponse(value: TokenRecord | SimResponse): value is SimResponse {
 }
 
 function usersShow(deps: EndpointDeps, request: FastifyRequest, fallbackBase: () => string): SimResponse {
-  const auth = authenticate(deps, request);
+  const auth = authenticate(deps, request, true);
   if (isResponse(auth)) return auth;
   const path = pathOf(request);
   const query = (request.query ?? {}) as Record<string, unknown>;
@@ -46,7 +61,7 @@ function usersShow(deps: EndpointDeps, request: FastifyRequest, fallbackBase: ()
 }
 
 function getUid(deps: EndpointDeps, request: FastifyRequest): SimResponse {
-  const auth = authenticate(deps, request);
+  const auth = authenticate(deps, request, false);
   if (isResponse(auth)) return auth;
   // The doc example shows a string, observed clients pass it through; a number matches users/show's `id` (reference §4).
   return jsonResponse(200, { uid: Number(auth.uid) });

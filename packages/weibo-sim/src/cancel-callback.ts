@@ -11,7 +11,7 @@ const CALLBACK_TIMEOUT_MS = 5_000;
 export function notifyCancel(state: SimState, lifecycle: Lifecycle, app: SimApp, uid: string): void {
   const url = app.cancelCallbackUrl;
   if (!url) return;
-  const body = new URLSearchParams({ source: app.clientId, uid, auth_end: String(Math.floor(Date.now() / 1000)) });
+  const body = new URLSearchParams({ source: app.clientId, uid, auth_end: String(Math.floor(state.now() / 1000)) });
   const signal = AbortSignal.any([lifecycle.closing.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]);
   const counters = state.cancelCallbacks;
   // Counted on the object captured now, so a reset in between does not mix old callbacks into new stats.

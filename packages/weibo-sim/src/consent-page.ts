@@ -1,4 +1,4 @@
-/** The Weibo-hosted pages of the authorize step: the consent page and the "访问出错了" error page. */
+/** The Weibo-hosted pages of the authorize step on api.weibo.com: the consent page and the "访问出错了" error page. */
 import { escapeHtml, pageShell } from './html.ts';
 import type { SimApp, SimUser } from './types.ts';
 
@@ -36,7 +36,7 @@ const SCOPE_LABELS: Record<string, string> = {
   follow_app_official_microblog: '关注应用官方微博',
 };
 
-function scopeItems(scope: string | undefined): string[] {
+export function scopeItems(scope: string | undefined): string[] {
   const base = ['获得你的个人信息，好友关系'];
   const extra = (scope ?? '')
     .split(',')
@@ -52,7 +52,7 @@ function avatarHtml(user: SimUser): string {
   return `<img src="${escapeHtml(src)}" alt="" width="40" height="40">`;
 }
 
-function hiddenInputs(params: AuthorizeParams): string {
+export function hiddenInputs(params: AuthorizeParams): string {
   return Object.entries(params)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
@@ -97,7 +97,7 @@ ${userRows}
 
 export type AuthorizeErrorCode = 21322 | 21323 | 21324 | 21329;
 
-const ERROR_TEXT: Record<AuthorizeErrorCode, { error: string; text: string }> = {
+export const ERROR_TEXT: Record<AuthorizeErrorCode, { error: string; text: string }> = {
   21322: { error: 'redirect_uri_mismatch', text: '重定向地址不匹配' },
   21323: { error: 'invalid_request', text: '请求不合法' },
   21324: { error: 'invalid_client', text: 'client_id 或 client_secret 参数无效' },

@@ -4,10 +4,15 @@
  * import of the simulator itself (the `./control` export loads no Fastify). A refused call throws
  * with the simulator's message.
  */
-import type { Fault, FaultSpec } from './faults.ts';
-import type { SimApp, SimUser } from './types.ts';
+import type { AuthorizePage, AuthorizeRecord } from './authorize-log.ts';
+import type { Fault, FaultSpec, WeiboErrorCode } from './faults.ts';
+import type { RateLimitCode } from './rate-limits.ts';
+import type { CodeSource } from './state.ts';
+import type { RateLimits, SimApp, SimUser } from './types.ts';
 
-export type { SimApp, SimUser };
+export type { AuthorizePage, AuthorizeRecord, CodeSource, Fault, FaultSpec, RateLimitCode, RateLimits, SimApp, SimUser, WeiboErrorCode };
+export { NO_DISPLAY } from './authorize-log.ts';
+export { AUTHORIZE_PATH, DECISION_PATH, MOBILE_AUTHORIZE_PATH, MOBILE_DECISION_PATH } from './paths.ts';
 
 export interface NewSimUser {
   screenName: string;
@@ -26,18 +31,29 @@ export interface MintCodes {
   clientId?: string;
   count?: number;
   scope?: string;
+  /** The `display` the approval would have carried (e.g. 'mobile'); none by default. */
+  display?: string;
 }
 
 export type NewSimApp = Pick<SimApp, 'clientId' | 'clientSecret' | 'redirectUris'> &
-  Partial<Pick<SimApp, 'name' | 'audited' | 'testUids' | 'cancelCallbackUrl' | 'tokenTtlSeconds'>>;
-export type SimAppChange = Partial<Omit<NewSimApp, 'clientId'>> & { addRedirectUris?: string[] };
+  Partial<Pick<SimApp, 'name' | 'audited' | 'testUids' | 'cancelCallbackUrl' | 'tokenTtlSeconds' | 'rateLimits'>>;
+/** `rateLimits: null` removes the app's quotas. */
+export type SimAppChange = Partial<Omit<NewSimApp, 'clientId' | 'rateLimits'>> & {
+  addRedirectUris?: string[];
+  rateLimits?: RateLimits | null;
+};
 
 export interface SimStats {
-  /** Requests received, by endpoint (access_token, users_show, get_token_info, get_uid, revokeoauth2, …). */
+  /** Requests received, by endpoint (access_token, users_show, get_token_info, get_uid, revokeoauth2, …; authorize counts both pages). */
   requests: Record<string, number>;
-  codes: { issued: number; live: number };
+  /** Authorize page requests by page, and by their `display` (NO_DISPLAY when absent). */
+  authorize: { byPage: Record<AuthorizePage, number>; byDisplay: Record<string, number> };
+  /** Codes minted, by the `display` of their approval (NO_DISPLAY when absent) and by who minted them. */
+  codes: { issued: number; live: number; byDisplay: Record<string, number>; bySource: Record<CodeSource, number> };
   tokens: { issued: number; live: number };
   faultsApplied: number;
+  /** /2/ requests refused by an app's quotas, by code (10022 IP, 10023 user, 10024 user and API). */
+  rateLimited: Record<RateLimitCode, number>;
   cancelCallbacks: Record<string, number>;
 }
 
@@ -60,8 +76,22 @@ export interface SimulatorControl {
   expireTokens(request: { uid: string; clientId?: string }): Promise<number>;
   /** Revokes them as the user would at weibo.com (each app's cancel callback is told); answers how many. */
   revokeTokens(request: { uid: string; clientId?: string }): Promise<number>;
+  /** Requests to the authorize pages, newest first (the simulator keeps the last 200), optionally one app's. */
+  authorizeLog(filter?: { clientId?: string; limit?: number }): Promise<AuthorizeRecord[]>;
+  /** The newest authorize request (optionally of one app), or null. */
+  lastAuthorize(filter?: { clientId?: string }): Promise<AuthorizeRecord | null>;
+  /** Ends the current rate-limit window: every app's quotas start counting from zero. */
+  newRateLimitWindow(): Promise<void>;
   stats(): Promise<SimStats>;
   reset(): Promise<void>;
+}
+
+function logQuery(filter: { clientId?: string; limit?: number }): string {
+  const query = new URLSearchParams();
+  if (filter.clientId !== undefined) query.set('clientId', filter.clientId);
+  if (filter.limit !== undefined) query.set('limit', String(filter.limit));
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }
 
 export function createSimulatorControl(url: string): SimulatorControl {
@@ -92,6 +122,10 @@ export function createSimulatorControl(url: string): SimulatorControl {
     faults: async () => (await send<{ faults: Fault[] }>('GET', '/faults')).faults,
     expireTokens: async (request) => (await send<{ count: number }>('POST', '/tokens/expire', request)).count,
     revokeTokens: async (request) => (await send<{ count: number }>('POST', '/tokens/revoke', request)).count,
+    authorizeLog: async (filter = {}) => (await send<{ records: AuthorizeRecord[] }>('GET', `/authorize-log${logQuery(filter)}`)).records,
+    lastAuthorize: async (filter = {}) =>
+      (await send<{ records: AuthorizeRecord[] }>('GET', `/authorize-log${logQuery({ ...filter, limit: 1 })}`)).records[0] ?? null,
+    newRateLimitWindow: async () => void (await send('POST', '/rate-limits/new-window')),
     stats: () => send('GET', '/stats'),
     reset: async () => void (await send('POST', '/reset')),
   };

@@ -1,4 +1,5 @@
 /** Small validators for the control API's JSON bodies; a bad field throws a 400 with a message saying which. */
+import type { RateLimits } from './types.ts';
 
 export class BadInput extends Error {
   readonly statusCode = 400;
@@ -76,4 +77,22 @@ export function oneOf<T extends string>(body: Body, key: string, allowed: readon
     throw new BadInput(`${key} must be one of ${allowed.join(', ')}`);
   }
   return value as T;
+}
+
+const RATE_LIMIT_KEYS = ['perIpPerHour', 'perUserPerHour', 'perUserPerApiPerHour'] as const;
+
+/** `null` removes the app's quotas; an object sets them (absent fields unlimited). */
+export function optRateLimits(body: Body, key: string): RateLimits | null | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadInput(`${key} must be an object or null`);
+  const given = value as Body;
+  const unknown = Object.keys(given).filter((k) => !(RATE_LIMIT_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new BadInput(`${key} may only have ${RATE_LIMIT_KEYS.join(', ')}`);
+  const limits: RateLimits = {};
+  for (const name of RATE_LIMIT_KEYS) {
+    const limit = optInteger(given, name, 0, 1_000_000_000);
+    if (limit !== undefined) limits[name] = limit;
+  }
+  return limits;
 }

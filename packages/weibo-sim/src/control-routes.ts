@@ -4,11 +4,27 @@ import { notifyCancel } from './cancel-callback.ts';
 import * as input from './control-input.ts';
 import { BadInput } from './control-input.ts';
 import type { EndpointDeps } from './endpoint-runner.ts';
-import { FAULT_ENDPOINTS, FAULT_MODES } from './faults.ts';
+import { isWeiboErrorCode, WEIBO_ERROR_CODES } from './error-fault.ts';
+import { FAULT_ENDPOINTS, FAULT_MODES, type FaultSpec } from './faults.ts';
 import { randomUid } from './random-ids.ts';
 import type { SimApp, SimUser } from './types.ts';
 
 const MAX_MINT = 100_000;
+
+function faultFromBody(body: input.Body): FaultSpec {
+  const endpoint = input.oneOf(body, 'endpoint', [...FAULT_ENDPOINTS, '*'] as const);
+  const mode = input.oneOf(body, 'mode', FAULT_MODES);
+  const times = input.optInteger(body, 'times', 1, Number.MAX_SAFE_INTEGER);
+  const errorCode = input.optInteger(body, 'errorCode', 0, 99_999);
+  if (mode !== 'error') {
+    if (errorCode !== undefined) throw new BadInput("errorCode goes with mode 'error' only");
+    return { endpoint, mode, delayMs: input.optInteger(body, 'delayMs', 0, 600_000), times };
+  }
+  if (errorCode === undefined || !isWeiboErrorCode(errorCode)) {
+    throw new BadInput(`mode 'error' needs an errorCode, one of ${WEIBO_ERROR_CODES.join(', ')}`);
+  }
+  return { endpoint, mode, errorCode, times };
+}
 
 function appFromBody(body: input.Body, existing: SimApp | undefined): SimApp {
   const redirectUris = input.optStringArray(body, 'redirectUris') ?? existing?.redirectUris ?? [];
@@ -26,6 +42,9 @@ function appFromBody(body: input.Body, existing: SimApp | undefined): SimApp {
   };
   const ttl = input.optInteger(body, 'tokenTtlSeconds', 1, 157_679_999) ?? existing?.tokenTtlSeconds;
   if (ttl !== undefined) app.tokenTtlSeconds = ttl;
+  const limits = input.optRateLimits(body, 'rateLimits');
+  const rateLimits = limits === undefined ? existing?.rateLimits : (limits ?? undefined);
+  if (rateLimits) app.rateLimits = rateLimits;
   if (app.redirectUris.length === 0) throw new BadInput('redirectUris must not be empty');
   return app;
 }
@@ -45,20 +64,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: EndpointDeps):
     if (!simApp.redirectUris.includes(redirectUri)) throw new BadInput('redirectUri is not registered for this app (PATCH the app first)');
     const count = input.optInteger(body, 'count', 1, MAX_MINT) ?? 1;
     const scope = input.optString(body, 'scope') || null;
-    return { codes: state.mintCodes({ clientId: simApp.clientId, redirectUri, uid, scope, display: null }, count) };
+    const display = input.optString(body, 'display') ?? null;
+    return { codes: state.mintCodes({ clientId: simApp.clientId, redirectUri, uid, scope, display }, count, 'control') };
   });
 
   app.get('/__sim/faults', async () => ({ faults: faults.list() }));
-  app.post('/__sim/faults', async (request) => {
-    const body = input.asBody(request.body);
-    const fault = faults.add({
-      endpoint: input.oneOf(body, 'endpoint', [...FAULT_ENDPOINTS, '*'] as const),
-      mode: input.oneOf(body, 'mode', FAULT_MODES),
-      delayMs: input.optInteger(body, 'delayMs', 0, 600_000),
-      times: input.optInteger(body, 'times', 1, Number.MAX_SAFE_INTEGER),
-    });
-    return { id: fault.id };
-  });
+  app.post('/__sim/faults', async (request) => ({ id: faults.add(faultFromBody(input.asBody(request.body))).id }));
   app.delete('/__sim/faults', async () => {
     faults.clear();
     return { ok: true };
@@ -116,7 +127,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: EndpointDeps):
     const uid = input.optUid(body, 'uid');
     if (!uid) throw new BadInput('uid is required');
     const tokens = state.tokensOfUser(uid, input.optString(body, 'clientId'));
-    const past = Date.now() - 1000;
+    const past = state.now() - 1000;
     for (const token of tokens) token.expiresAt = Math.min(token.expiresAt, past);
     return { count: tokens.length };
   });
@@ -138,11 +149,30 @@ export function registerControlRoutes(app: FastifyInstance, deps: EndpointDeps):
     return { count: tokens.length };
   });
 
+  app.get<{ Querystring: { clientId?: string; limit?: string } }>('/__sim/authorize-log', async (request) => {
+    const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new BadInput('limit must be a positive integer');
+    return { records: state.authorizeLog.list(request.query.clientId, limit) };
+  });
+
+  // The quotas' current window ends now: for clients of a simulator whose clock they cannot move.
+  app.post('/__sim/rate-limits/new-window', async () => {
+    state.rateLimiter.newWindow();
+    return { ok: true };
+  });
+
   app.get('/__sim/stats', async () => ({
     requests: { ...state.requests },
-    codes: { issued: state.codesIssued, live: state.codes.size },
+    authorize: { byPage: { ...state.authorizeLog.byPage }, byDisplay: { ...state.authorizeLog.byDisplay } },
+    codes: {
+      issued: state.codesIssued,
+      live: state.codes.size,
+      byDisplay: { ...state.codesByDisplay },
+      bySource: { ...state.codesBySource },
+    },
     tokens: { issued: state.tokensIssued, live: state.tokens.size },
     faultsApplied: state.faultsApplied,
+    rateLimited: { ...state.rateLimiter.refused },
     cancelCallbacks: { ...state.cancelCallbacks },
   }));
   app.post('/__sim/reset', async () => {

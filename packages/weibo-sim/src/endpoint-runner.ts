@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { faultResponse, type FaultEndpoint, type FaultRegistry } from './faults.ts';
+import { mergedParams, pathOf, tokenFromRequest } from './request-params.ts';
 import type { RequestCounters, SimState } from './state.ts';
 import type { SimResponse } from './types.ts';
 
@@ -44,6 +45,11 @@ export type EndpointOptions = {
   sideEffectsOnFault?: (request: FastifyRequest) => void;
 };
 
+/** The request's parameters, with a header-borne token too, for error descriptions that name what was sent. */
+function paramsOf(request: FastifyRequest): Record<string, string | undefined> {
+  return { ...mergedParams(request), access_token: tokenFromRequest(request) };
+}
+
 export async function runEndpoint(deps: EndpointDeps, options: EndpointOptions, request: FastifyRequest, reply: FastifyReply) {
   deps.state.requests[options.counter]++;
   const fault = deps.faults.take(options.faultEndpoint);
@@ -71,8 +77,7 @@ export async function runEndpoint(deps: EndpointDeps, options: EndpointOptions, 
     return;
   }
 
-  const path = request.url.split('?')[0] ?? request.url;
-  const response = faultResponse(fault.mode, options.faultEndpoint, path);
+  const response = faultResponse(fault, options.faultEndpoint, pathOf(request), paramsOf(request));
   if (Buffer.isBuffer(response)) {
     return reply.code(200).header('content-type', 'text/plain;charset=UTF-8').send(response);
   }

@@ -1,18 +1,31 @@
 /**
  * Fault injection: the failures a real api.weibo.com (or the network in front of it) produces, on demand,
- * so clients can be tested against 5xx pages, hangs, junk bodies and type drift.
+ * so clients can be tested against 5xx pages, hangs, junk bodies, type drift and any of Weibo's error codes.
  */
 import { randomBytes } from 'node:crypto';
+import { errorFaultResponse, type WeiboErrorCode } from './error-fault.ts';
 import { JSON_TYPE, TOKEN_TYPE, apiError } from './weibo-errors.ts';
 import type { SimResponse } from './types.ts';
 
 export const FAULT_ENDPOINTS = ['access_token', 'users_show', 'get_token_info', 'revokeoauth2', 'get_uid'] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
-export const FAULT_MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop'] as const;
+export const FAULT_MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop', 'error'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
+export type { WeiboErrorCode };
 
-export type FaultSpec = { endpoint: FaultEndpoint | '*'; mode: FaultMode; delayMs?: number; times?: number };
-export type Fault = { id: string; endpoint: FaultEndpoint | '*'; mode: FaultMode; delayMs: number; remaining: number };
+/** `error` answers `errorCode` (see error-fault.ts); `slow` waits `delayMs`; `times` limits it to the next N requests. */
+export type FaultSpec =
+  | { endpoint: FaultEndpoint | '*'; mode: 'error'; errorCode: WeiboErrorCode; times?: number }
+  | { endpoint: FaultEndpoint | '*'; mode: Exclude<FaultMode, 'error'>; delayMs?: number; times?: number };
+export type Fault = {
+  id: string;
+  endpoint: FaultEndpoint | '*';
+  mode: FaultMode;
+  delayMs: number;
+  /** The code an `error` fault answers, null for the other modes. */
+  errorCode: WeiboErrorCode | null;
+  remaining: number;
+};
 
 /** `slow` without delayMs waits this long: longer than most clients' timeouts. */
 const DEFAULT_SLOW_MS = 10_000;
@@ -26,7 +39,8 @@ export class FaultRegistry {
       id: `fault-${this.nextId++}`,
       endpoint: spec.endpoint,
       mode: spec.mode,
-      delayMs: spec.delayMs ?? DEFAULT_SLOW_MS,
+      delayMs: (spec.mode === 'error' ? undefined : spec.delayMs) ?? DEFAULT_SLOW_MS,
+      errorCode: spec.mode === 'error' ? spec.errorCode : null,
       // No `times` means "until cleared".
       remaining: spec.times ?? Number.POSITIVE_INFINITY,
     };
@@ -106,10 +120,20 @@ function wrongTypesBody(endpoint: FaultEndpoint): unknown {
   }
 }
 
-/** The canned answer for every mode that answers at all (`hang`, `drop` and `slow` are handled by the runner). */
-export function faultResponse(mode: FaultMode, endpoint: FaultEndpoint, path: string): SimResponse | Buffer {
+/**
+ * The canned answer for every mode that answers at all (`hang`, `drop` and `slow` are handled by the runner).
+ * `params` are the request's, for the error descriptions that name the code or token sent.
+ */
+export function faultResponse(
+  fault: Pick<Fault, 'mode' | 'errorCode'>,
+  endpoint: FaultEndpoint,
+  path: string,
+  params: Record<string, string | undefined>,
+): SimResponse | Buffer {
   const contentType = contentTypeOf(endpoint);
-  switch (mode) {
+  switch (fault.mode) {
+    case 'error':
+      return errorFaultResponse(fault.errorCode ?? 10001, endpoint, path, contentType, params);
     case '500':
       return apiError(500, 10001, path, contentType);
     case '502':

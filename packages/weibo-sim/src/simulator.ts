@@ -9,6 +9,7 @@ import { registerControlRoutes } from './control-routes.ts';
 import { DEMO_APP, DEMO_USERS } from './demo-data.ts';
 import { Lifecycle, sendSimResponse, type EndpointDeps } from './endpoint-runner.ts';
 import { FaultRegistry } from './faults.ts';
+import { AUTHORIZE_PATH, DECISION_PATH, MOBILE_AUTHORIZE_PATH, MOBILE_DECISION_PATH } from './paths.ts';
 import { pathOf } from './request-params.ts';
 import { SimState } from './state.ts';
 import { TOKEN_PATHS, registerTokenRoutes } from './token-routes.ts';
@@ -36,8 +37,10 @@ const KNOWN_PATHS = new Set<string>([
   GET_UID_PATH,
   '/oauth2/get_token_info',
   '/oauth2/revokeoauth2',
-  '/oauth2/authorize',
-  '/oauth2/authorize/decision',
+  AUTHORIZE_PATH,
+  DECISION_PATH,
+  MOBILE_AUTHORIZE_PATH,
+  MOBILE_DECISION_PATH,
 ]);
 
 function isTokenPath(path: string): boolean {
@@ -50,6 +53,7 @@ export function createWeiboSimulator(options: SimulatorOptions = {}): WeiboSimul
     options.users ?? DEMO_USERS,
     options.codeTtlMs ?? 10 * 60 * 1000,
     options.tokenTtlSeconds ?? 86_400,
+    { now: options.now, rateLimitWindowMs: options.rateLimitWindowMs },
   );
   const deps: EndpointDeps = { state, faults: new FaultRegistry(), lifecycle: new Lifecycle() };
   let url = '';

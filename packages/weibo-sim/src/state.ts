@@ -2,7 +2,9 @@
  * All simulator state, in memory: apps, users, authorization codes, tokens and request counters.
  * Expired entries are swept periodically and both maps are capped, so a long benchmark cannot grow memory without bound.
  */
+import { AuthorizeLog, NO_DISPLAY, type AuthorizePage } from './authorize-log.ts';
 import { randomAccessToken, randomCodes } from './random-ids.ts';
+import { RateLimiter } from './rate-limits.ts';
 import type { CodeRecord, SimApp, SimUser, TokenRecord } from './types.ts';
 
 /** Beyond these, the oldest entries are dropped (Maps iterate in insertion order). */
@@ -21,10 +23,25 @@ export type RequestCounters = {
   revokeoauth2: number;
 };
 
-export type TokenLookup = { kind: 'ok'; record: TokenRecord } | { kind: 'expired'; record: TokenRecord } | { kind: 'invalid' };
+export type TokenLookup =
+  | { kind: 'ok'; record: TokenRecord }
+  | { kind: 'expired'; record: TokenRecord }
+  | { kind: 'revoked'; record: TokenRecord }
+  | { kind: 'invalid' };
+
+/** Who minted a code: the desktop or phone authorize page, or the control API's /__sim/codes. */
+export type CodeSource = AuthorizePage | 'control';
+
+export type Clock = { now?: () => number; rateLimitWindowMs?: number };
 
 function cloneApp(app: SimApp): SimApp {
-  return { ...app, redirectUris: [...app.redirectUris], testUids: [...app.testUids] };
+  const copy = { ...app, redirectUris: [...app.redirectUris], testUids: [...app.testUids] };
+  if (app.rateLimits) copy.rateLimits = { ...app.rateLimits };
+  return copy;
+}
+
+function zeroCodeSources(): Record<CodeSource, number> {
+  return { desktop: 0, mobile: 0, control: 0 };
 }
 
 export class SimState {
@@ -37,18 +54,26 @@ export class SimState {
   tokensIssued = 0;
   faultsApplied = 0;
   cancelCallbacks = { sent: 0, failed: 0 };
+  codesByDisplay: Record<string, number> = {};
+  codesBySource = zeroCodeSources();
+  readonly authorizeLog = new AuthorizeLog();
+  readonly rateLimiter: RateLimiter;
+  /** The simulator's clock; injectable so tests can cross expiry and rate-limit windows without sleeping. */
+  readonly now: () => number;
 
   readonly codeTtlMs: number;
   readonly tokenTtlSeconds: number;
   private readonly initialApps: SimApp[];
   private readonly initialUsers: SimUser[];
 
-  constructor(apps: SimApp[], users: SimUser[], codeTtlMs: number, tokenTtlSeconds: number) {
+  constructor(apps: SimApp[], users: SimUser[], codeTtlMs: number, tokenTtlSeconds: number, clock: Clock = {}) {
     // Deep copies: callers may mutate the arrays they passed in (DEMO_APP is a shared export).
     this.initialApps = apps.map(cloneApp);
     this.initialUsers = users.map((u) => ({ ...u }));
     this.codeTtlMs = codeTtlMs;
     this.tokenTtlSeconds = tokenTtlSeconds;
+    this.now = clock.now ?? Date.now;
+    this.rateLimiter = new RateLimiter(this.now, clock.rateLimitWindowMs ?? 60 * 60 * 1000);
     this.reset();
   }
 
@@ -68,6 +93,10 @@ export class SimState {
     this.tokensIssued = 0;
     this.faultsApplied = 0;
     this.cancelCallbacks = { sent: 0, failed: 0 };
+    this.codesByDisplay = {};
+    this.codesBySource = zeroCodeSources();
+    this.authorizeLog.clear();
+    this.rateLimiter.reset();
   }
 
   firstApp(): SimApp | undefined {
@@ -75,11 +104,14 @@ export class SimState {
   }
 
   /** Mints `count` codes for one approval's parameters, exactly what the consent page's "授权" does. */
-  mintCodes(grant: Omit<CodeRecord, 'expiresAt'>, count = 1): string[] {
-    const expiresAt = Date.now() + this.codeTtlMs;
+  mintCodes(grant: Omit<CodeRecord, 'expiresAt'>, count = 1, source: CodeSource = 'control'): string[] {
+    const expiresAt = this.now() + this.codeTtlMs;
     const codes = randomCodes(count);
     for (const code of codes) this.codes.set(code, { ...grant, expiresAt });
     this.codesIssued += count;
+    const display = grant.display ?? NO_DISPLAY;
+    this.codesByDisplay[display] = (this.codesByDisplay[display] ?? 0) + count;
+    this.codesBySource[source] += count;
     dropOldest(this.codes, MAX_CODES);
     return codes;
   }
@@ -89,12 +121,12 @@ export class SimState {
     const record = this.codes.get(code);
     if (!record) return undefined;
     this.codes.delete(code);
-    return record.expiresAt > Date.now() ? record : undefined;
+    return record.expiresAt > this.now() ? record : undefined;
   }
 
   issueToken(uid: string, clientId: string, scope: string | null): TokenRecord {
     const ttlSeconds = this.apps.get(clientId)?.tokenTtlSeconds ?? this.tokenTtlSeconds;
-    const now = Date.now();
+    const now = this.now();
     let token = randomAccessToken();
     while (this.tokens.has(token)) token = randomAccessToken();
     const record: TokenRecord = { token, uid, clientId, scope, createdAt: now, expiresAt: now + ttlSeconds * 1000, revoked: false };
@@ -106,8 +138,9 @@ export class SimState {
 
   lookupToken(token: string | undefined): TokenLookup {
     const record = token ? this.tokens.get(token) : undefined;
-    if (!record || record.revoked) return { kind: 'invalid' };
-    if (record.expiresAt <= Date.now()) return { kind: 'expired', record };
+    if (!record) return { kind: 'invalid' };
+    if (record.revoked) return { kind: 'revoked', record };
+    if (record.expiresAt <= this.now()) return { kind: 'expired', record };
     return { kind: 'ok', record };
   }
 
@@ -120,11 +153,15 @@ export class SimState {
     return found;
   }
 
-  /** Drops expired codes, revoked tokens (indistinguishable from unknown ones) and long-expired tokens. */
-  sweep(now = Date.now()): void {
+  /**
+   * Drops expired codes, long-expired tokens and revoked tokens. A revoked token is indistinguishable from an unknown
+   * one, except in an unaudited app, where it answers 21321 (reference §5), so those are kept like expired ones.
+   */
+  sweep(now = this.now()): void {
     for (const [code, record] of this.codes) if (record.expiresAt <= now) this.codes.delete(code);
     for (const [token, record] of this.tokens) {
-      if (record.revoked || record.expiresAt + EXPIRED_TOKEN_GRACE_MS <= now) this.tokens.delete(token);
+      const revealsRevocation = this.apps.get(record.clientId)?.audited === false;
+      if ((record.revoked && !revealsRevocation) || record.expiresAt + EXPIRED_TOKEN_GRACE_MS <= now) this.tokens.delete(token);
     }
   }
 }

@@ -29,7 +29,9 @@ function exchangeCode(deps: EndpointDeps, request: FastifyRequest): SimResponse 
 
   if (!p.client_id || !p.client_secret) return fail(400, 'invalid_request', 'miss client id or secret');
   const app = state.apps.get(p.client_id);
-  if (!app || app.clientSecret !== p.client_secret) return fail(401, 'invalid_client', 'invalid client_id or client_secret');
+  // "unknow" is the server's spelling, captured for a made-up client_id; the wording for a wrong secret is not known.
+  if (!app) return fail(401, 'invalid_client', `unknow client id:${p.client_id}`);
+  if (app.clientSecret !== p.client_secret) return fail(401, 'invalid_client', 'invalid client_id or client_secret');
   if (!p.grant_type) return fail(400, 'invalid_request', 'miss grant_type');
   if (p.grant_type !== 'authorization_code') return fail(400, 'unsupported_grant_type', `unsupported grant type:${p.grant_type}`);
   if (!p.redirect_uri) return fail(400, 'invalid_request', 'miss redirect uri');
@@ -56,7 +58,8 @@ function tokenInfo(deps: EndpointDeps, request: FastifyRequest): SimResponse {
   const token = tokenFromRequest(request);
   if (!token) return oauthError(400, 'invalid_request', path, 'miss access_token');
   const found = deps.state.lookupToken(token);
-  if (found.kind === 'invalid') return oauthError(400, 'invalid_access_token', path, `invalid_access_token:${token}`);
+  if (found.kind === 'invalid' || found.kind === 'revoked')
+    return oauthError(400, 'invalid_access_token', path, `invalid_access_token:${token}`);
   if (found.kind === 'expired') return oauthError(400, 'expired_token', path, `expired_token:${token}`);
   const { record } = found;
   return jsonResponse(200, {
@@ -64,7 +67,7 @@ function tokenInfo(deps: EndpointDeps, request: FastifyRequest): SimResponse {
     appkey: numericIfPossible(record.clientId),
     scope: record.scope,
     create_at: Math.floor(record.createdAt / 1000),
-    expire_in: Math.floor((record.expiresAt - Date.now()) / 1000),
+    expire_in: Math.floor((record.expiresAt - deps.state.now()) / 1000),
   });
 }
 
@@ -73,7 +76,8 @@ function revoke(deps: EndpointDeps, request: FastifyRequest): SimResponse {
   const token = tokenFromRequest(request);
   if (!token) return apiError(403, 21301, path);
   const found = deps.state.lookupToken(token);
-  if (found.kind === 'invalid') return oauthError(400, 'invalid_access_token', path, `invalid_access_token:${token}`);
+  if (found.kind === 'invalid' || found.kind === 'revoked')
+    return oauthError(400, 'invalid_access_token', path, `invalid_access_token:${token}`);
   if (found.kind === 'expired') return oauthError(400, 'expired_token', path, `expired_token:${token}`);
   found.record.revoked = true;
   const app = deps.state.apps.get(found.record.clientId);

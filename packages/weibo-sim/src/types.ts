@@ -15,6 +15,21 @@ export type SimApp = {
   cancelCallbackUrl: string | null;
   /** Overrides the simulator-wide token lifetime for this app (e.g. 157679999 for an owner token). */
   tokenTtlSeconds?: number;
+  /** Request quotas at the /2/ API (none when absent); see rate-limits.ts. */
+  rateLimits?: RateLimits;
+};
+
+/**
+ * Per-app quotas, each per rate-limit window (an hour unless `rateLimitWindowMs` says otherwise). Weibo's published
+ * test-level figures were 1000 per server IP and 150 per user (reference §7); absent fields are unlimited.
+ */
+export type RateLimits = {
+  /** Requests from one client IP address; beyond it 10022. */
+  perIpPerHour?: number;
+  /** Requests with the tokens of one user; beyond it 10023. */
+  perUserPerHour?: number;
+  /** Requests with the tokens of one user to one API (e.g. users/show); beyond it 10024. */
+  perUserPerApiPerHour?: number;
 };
 
 /** A Weibo account that can sign in on the consent page. */
@@ -38,6 +53,10 @@ export type SimulatorOptions = {
   codeTtlMs?: number;
   /** Access token lifetime; 86400 is the test-app level observed in the wild. */
   tokenTtlSeconds?: number;
+  /** Length of the rate-limit windows; an hour, like Weibo's. */
+  rateLimitWindowMs?: number;
+  /** The simulator's clock (epoch ms), for codes, tokens and rate-limit windows; Date.now by default. */
+  now?: () => number;
   logger?: boolean;
 };
 
