@@ -5,7 +5,7 @@ import * as input from './control-input.ts';
 import { BadInput } from './control-input.ts';
 import type { EndpointDeps } from './endpoint-runner.ts';
 import { isWeiboErrorCode, WEIBO_ERROR_CODES } from './error-fault.ts';
-import { FAULT_ENDPOINTS, FAULT_MODES, type FaultSpec } from './faults.ts';
+import { ERROR_FAULT_MODE, FAULT_ENDPOINTS, FAULT_MODES, type FaultSpec } from './faults.ts';
 import { randomUid } from './random-ids.ts';
 import type { SimApp, SimUser } from './types.ts';
 
@@ -13,7 +13,7 @@ const MAX_MINT = 100_000;
 
 function faultFromBody(body: input.Body): FaultSpec {
   const endpoint = input.oneOf(body, 'endpoint', [...FAULT_ENDPOINTS, '*'] as const);
-  const mode = input.oneOf(body, 'mode', FAULT_MODES);
+  const mode = input.oneOf(body, 'mode', [...FAULT_MODES, ERROR_FAULT_MODE] as const);
   const times = input.optInteger(body, 'times', 1, Number.MAX_SAFE_INTEGER);
   const errorCode = input.optInteger(body, 'errorCode', 0, 99_999);
   if (mode !== 'error') {

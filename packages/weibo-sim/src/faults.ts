@@ -9,18 +9,23 @@ import type { SimResponse } from './types.ts';
 
 export const FAULT_ENDPOINTS = ['access_token', 'users_show', 'get_token_info', 'revokeoauth2', 'get_uid'] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
-export const FAULT_MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop', 'error'] as const;
+/**
+ * The modes in which Weibo (or the network) fails without a Weibo error code: to a client, all mean "unavailable",
+ * and clients' tests loop over them. The `error` mode, which answers a chosen error code, is kept apart.
+ */
+export const FAULT_MODES = ['500', '502', 'hang', 'slow', 'garbage', 'html', 'empty', 'wrong_types', 'drop'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
+export const ERROR_FAULT_MODE = 'error';
 export type { WeiboErrorCode };
 
 /** `error` answers `errorCode` (see error-fault.ts); `slow` waits `delayMs`; `times` limits it to the next N requests. */
 export type FaultSpec =
-  | { endpoint: FaultEndpoint | '*'; mode: 'error'; errorCode: WeiboErrorCode; times?: number }
-  | { endpoint: FaultEndpoint | '*'; mode: Exclude<FaultMode, 'error'>; delayMs?: number; times?: number };
+  | { endpoint: FaultEndpoint | '*'; mode: FaultMode; delayMs?: number; times?: number }
+  | { endpoint: FaultEndpoint | '*'; mode: typeof ERROR_FAULT_MODE; errorCode: WeiboErrorCode; times?: number };
 export type Fault = {
   id: string;
   endpoint: FaultEndpoint | '*';
-  mode: FaultMode;
+  mode: FaultMode | typeof ERROR_FAULT_MODE;
   delayMs: number;
   /** The code an `error` fault answers, null for the other modes. */
   errorCode: WeiboErrorCode | null;

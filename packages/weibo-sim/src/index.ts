@@ -4,7 +4,7 @@ export { DEMO_APP, DEMO_USERS, XSS_SCREEN_NAME } from './demo-data.ts';
 export { SESSION_COOKIE } from './authorize-routes.ts';
 export { AUTHORIZE_PATH, DECISION_PATH, MOBILE_AUTHORIZE_PATH, MOBILE_DECISION_PATH } from './paths.ts';
 export { NO_DISPLAY, type AuthorizePage, type AuthorizeRecord } from './authorize-log.ts';
-export { FAULT_ENDPOINTS, FAULT_MODES, type FaultEndpoint, type FaultMode, type FaultSpec } from './faults.ts';
+export { ERROR_FAULT_MODE, FAULT_ENDPOINTS, FAULT_MODES, type FaultEndpoint, type FaultMode, type FaultSpec } from './faults.ts';
 export { WEIBO_ERROR_CODES, type WeiboErrorCode } from './error-fault.ts';
 export { RATE_LIMIT_CODES, type RateLimitCode } from './rate-limits.ts';
 export type { RateLimits, SimApp, SimUser, SimulatorOptions } from './types.ts';
