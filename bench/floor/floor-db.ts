@@ -5,7 +5,7 @@
  */
 import SQLite from 'better-sqlite3';
 // The product's own row type: the floor writes the same sessions table (a type only, erased at run time).
-import type { SessionRow } from '@weibo-login/api';
+import type { NewSessionRow } from '@weibo-login/api';
 import { createPool } from 'mysql2/promise';
 
 export interface StateRow {
@@ -24,6 +24,8 @@ export interface BoundIdentity {
   account: string;
   display_name: string | null;
   user_avatar_url: string | null;
+  user_password_hash: string | null;
+  user_disabled_at: number | null;
 }
 
 export interface FloorDb {
@@ -41,7 +43,7 @@ export interface FloorDb {
     now: number,
   ): Promise<void>;
   /** The sign-in audit event and the session row, in one transaction (as the product does). */
-  recordSignIn(session: SessionRow, kind: string): Promise<void>;
+  recordSignIn(session: NewSessionRow, kind: string): Promise<void>;
   ping(): Promise<void>;
 }
 
@@ -51,12 +53,14 @@ const SQL = {
   deleteState: 'delete from oauth_states where id = ?',
   findIdentity:
     'select identities.id, identities.user_id, identities.screen_name, identities.avatar_url, identities.token_expires_at, ' +
-    'users.account, users.display_name, users.avatar_url as user_avatar_url ' +
+    'users.account, users.display_name, users.avatar_url as user_avatar_url, users.password_hash as user_password_hash, ' +
+    'users.disabled_at as user_disabled_at ' +
     "from identities inner join users on users.id = identities.user_id where identities.provider = 'weibo' and identities.provider_uid = ?",
   updateIdentity:
     'update identities set screen_name = ?, avatar_url = ?, access_token = ?, token_expires_at = ?, updated_at = ? where id = ?',
   insertEvent: 'insert into auth_events (user_id, account_key, kind, ip, user_agent, at) values (?, null, ?, ?, ?, ?)',
-  insertSession: 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values (?, ?, ?, ?, ?, ?)',
+  insertSession:
+    'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent, method, last_used_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
 };
 
 export function openFloorDb(databaseUrl: string): FloorDb {
@@ -73,9 +77,18 @@ function openSqlite(file: string): FloorDb {
     keyof typeof SQL,
     SQLite.Statement
   >;
-  const recordSignIn = sqlite.transaction((session: SessionRow, kind: string) => {
+  const recordSignIn = sqlite.transaction((session: NewSessionRow, kind: string) => {
     statement.insertEvent.run(session.user_id, kind, session.ip, session.user_agent, session.created_at);
-    statement.insertSession.run(session.id, session.user_id, session.created_at, session.expires_at, session.ip, session.user_agent);
+    statement.insertSession.run(
+      session.id,
+      session.user_id,
+      session.created_at,
+      session.expires_at,
+      session.ip,
+      session.user_agent,
+      session.method,
+      session.created_at,
+    );
   });
   return {
     insertState: async (id, browserHash, redirectTo, expiresAt) =>
@@ -114,6 +127,8 @@ function openMysql(url: string): FloorDb {
           session.expires_at,
           session.ip,
           session.user_agent,
+          session.method,
+          session.created_at,
         ]);
         await connection.commit();
       } catch (error) {

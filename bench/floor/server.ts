@@ -74,6 +74,7 @@ async function signIn(
   const tokenExpiresAt = now + Number(token.expires_in ?? 86_400) * 1000;
   const bound = await db.findIdentityWithUser(uid);
   if (!bound) throw new Refused('not bound');
+  if (bound.user_disabled_at !== null) throw new Refused('account disabled');
   const profile = await weiboJson('GET', `/2/users/show.json?uid=${uid}`, { authorization: `OAuth2 ${accessToken}` });
   const screenName = String(profile.screen_name);
   const avatarUrl = (profile.avatar_hd ?? profile.avatar_large ?? profile.profile_image_url ?? null) as string | null;
@@ -84,7 +85,10 @@ async function signIn(
 
   const sessionId = randomBytes(16).toString('hex');
   const expiresAt = now + SESSION_TTL_MS;
-  await db.recordSignIn({ id: sessionId, user_id: bound.user_id, created_at: now, expires_at: expiresAt, ...client }, 'sign_in_weibo');
+  await db.recordSignIn(
+    { id: sessionId, user_id: bound.user_id, created_at: now, expires_at: expiresAt, ...client, method: 'weibo' },
+    'sign_in_weibo',
+  );
   const jwtToken = jwt.sign({ iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000) }, jwtKey, {
     algorithm: 'HS256',
     audience: 'session',
@@ -95,7 +99,13 @@ async function signIn(
   return {
     status: 'signed_in',
     session: { token: jwtToken, expiresAt: new Date(expiresAt).toISOString() },
-    user: { id: String(bound.user_id), account: bound.account, displayName: bound.display_name, avatarUrl: bound.user_avatar_url },
+    user: {
+      id: String(bound.user_id),
+      account: bound.account,
+      displayName: bound.display_name,
+      avatarUrl: bound.user_avatar_url,
+      hasPassword: bound.user_password_hash !== null,
+    },
     redirectTo: row.redirect_to,
   };
 }

@@ -36,7 +36,7 @@ const requestInfo = (cookie: string | undefined, ip: string | undefined, userAge
 });
 const login = (body: { code: string; state: string }, info: RequestInfo) => loginWithWeibo(app.deps, body, info);
 const authorize = (cookie: string | undefined, ip: string | undefined) =>
-  createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null, addressKeyOf(ip ?? null));
+  createAuthorizeUrl(app.deps, {}, browserIdOf(cookie)!, null, requestInfo(cookie, ip, undefined));
 
 /**
  * node:http has no proxy support: the least it takes, for the one proxy the bench runs behind

@@ -14,6 +14,7 @@ import { handleRevocationHint } from './modules/weibo-login/weibo-binding.servic
 import type { OAuthProvider } from './oauth/provider.ts';
 import { createWeiboProvider } from './oauth/weibo.ts';
 import { createServer, type Server } from './server.ts';
+import { DEFAULT_SITE, type SiteConfig } from './types.ts';
 
 /**
  * MySQL connections, sized for a campaign's burst (bench: 32 logins in flight). A login holds one
@@ -34,15 +35,18 @@ export interface DepsParts {
   log: Logger;
   now: () => number;
   weiboCallBudgetPerMinute: number;
+  /** The contract's defaults (DEFAULT_SITE) unless given. */
+  site?: SiteConfig;
 }
 
 /** The services' dependencies from their parts: the API, the tests and the bench build them here. */
 export async function createDeps(parts: DepsParts): Promise<AppDeps> {
-  const { weiboCallBudgetPerMinute, ...rest } = parts;
+  const { weiboCallBudgetPerMinute, site = DEFAULT_SITE, ...rest } = parts;
   const storedHashCost = createStoredHashCost(parts.hasher.cost);
   await storedHashCost.refresh(parts.db);
   const deps: AppDeps = {
     ...rest,
+    site,
     storedHashCost,
     limits: createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
     revocations: createRevocationQueue((hint) => handleRevocationHint(deps, hint), parts.log, parts.now),
@@ -69,6 +73,7 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
     log: logger,
     now,
     weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
+    site: config.site,
   });
   // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.
   const server = await createServer(deps, { ...config, longestRequestMs: 2 * config.weibo.timeoutMs + 1000 }, logger);

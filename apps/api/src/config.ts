@@ -4,10 +4,11 @@
  */
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
+import { isInAppPath } from '@weibo-login/shared/paths';
 import { z } from 'zod';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
-import { WEIBO_DEFAULT_URLS } from './oauth/weibo.ts';
-import type { WeiboConfig } from './types.ts';
+import { SIMULATOR_MOBILE_AUTHORIZE_PATH, WEIBO_DEFAULT_URLS } from './oauth/weibo.ts';
+import { DEFAULT_SITE, type SiteConfig, type WeiboConfig } from './types.ts';
 
 /** Used only outside production; the production start refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -18,6 +19,8 @@ export const SIMULATOR_DEFAULTS = {
   clientId: '3516473472',
   clientSecret: 'weibo-sim-demo-secret-0123456789abcdef',
   authorizeUrl: 'http://127.0.0.1:4000/oauth2/authorize',
+  /** The simulator's phone page (its stand-in for open.weibo.cn). */
+  mobileAuthorizeUrl: `http://127.0.0.1:4000${SIMULATOR_MOBILE_AUTHORIZE_PATH}`,
   apiBase: 'http://127.0.0.1:4000',
 } as const;
 
@@ -45,6 +48,8 @@ export interface Config {
   weiboCallBudgetPerMinute: number;
   /** Built web app served from the API's origin when present (`pnpm build` then `pnpm start`). */
   webDist: string;
+  /** (2e) The site's name, ICP number, terms and privacy links, and WEIBO_SIGNUP. */
+  site: SiteConfig;
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +65,12 @@ const env = z.object({
   WEIBO_CLIENT_SECRET: z.string().min(1).optional(),
   WEIBO_REDIRECT_URI: httpUrl.default('http://127.0.0.1:5173/weibo'),
   WEIBO_AUTHORIZE_URL: httpUrl.optional(),
+  WEIBO_MOBILE_AUTHORIZE_URL: httpUrl.optional(),
+  WEIBO_SIGNUP: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
+  SITE_NAME: z.string().trim().min(1).max(64).optional(),
+  SITE_ICP: z.string().trim().max(64).optional(),
+  TERMS_URL: z.string().optional(),
+  PRIVACY_URL: z.string().optional(),
   WEIBO_API_BASE: httpUrl.optional(),
   WEIBO_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(10).max(14).default(10),
@@ -99,7 +110,27 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       fallback: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
     }),
     webDist: path.resolve(cwd, e.WEB_DIST ?? path.join(REPO_ROOT, 'apps/web/dist')),
+    site: {
+      name: e.SITE_NAME ?? DEFAULT_SITE.name,
+      icp: e.SITE_ICP || null,
+      termsUrl: parseLink('TERMS_URL', e.TERMS_URL, DEFAULT_SITE.termsUrl),
+      privacyUrl: parseLink('PRIVACY_URL', e.PRIVACY_URL, DEFAULT_SITE.privacyUrl),
+      weiboSignup: e.WEIBO_SIGNUP,
+    },
   };
+}
+
+/** A link the web app shows: an https: URL, or a path of this site (the built-in pages). */
+function parseLink(name: string, value: string | undefined, fallback: string): string {
+  const trimmed = value?.trim() ?? '';
+  if (!trimmed) return fallback;
+  if (isInAppPath(trimmed)) return trimmed;
+  try {
+    if (['https:', 'http:'].includes(new URL(trimmed).protocol)) return trimmed;
+  } catch {
+    // refused below
+  }
+  throw new ConfigError(`${name}: must be an http(s) URL or a path of this site such as /terms`);
 }
 
 function parseDatabaseUrl(value: string | undefined, cwd: string): DatabaseConfig {
@@ -144,7 +175,8 @@ function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'
     if (e.WEIBO_CLIENT_SECRET === SIMULATOR_DEFAULTS.clientSecret) {
       throw new ConfigError("WEIBO_CLIENT_SECRET: the simulator's demo secret is refused in production; give your Weibo app's AppSecret");
     }
-    for (const name of ['WEIBO_AUTHORIZE_URL', 'WEIBO_API_BASE', 'WEIBO_REDIRECT_URI'] as const) requireHttps(name, e[name]);
+    for (const name of ['WEIBO_AUTHORIZE_URL', 'WEIBO_MOBILE_AUTHORIZE_URL', 'WEIBO_API_BASE', 'WEIBO_REDIRECT_URI'] as const)
+      requireHttps(name, e[name]);
   }
   const sim = usingSimulator ? SIMULATOR_DEFAULTS : null;
   return {
@@ -152,6 +184,7 @@ function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'
     clientSecret: e.WEIBO_CLIENT_SECRET ?? SIMULATOR_DEFAULTS.clientSecret,
     redirectUri: e.WEIBO_REDIRECT_URI,
     authorizeUrl: e.WEIBO_AUTHORIZE_URL ?? sim?.authorizeUrl ?? WEIBO_DEFAULT_URLS.authorizeUrl,
+    mobileAuthorizeUrl: e.WEIBO_MOBILE_AUTHORIZE_URL ?? sim?.mobileAuthorizeUrl ?? WEIBO_DEFAULT_URLS.mobileAuthorizeUrl,
     apiBase: (e.WEIBO_API_BASE ?? sim?.apiBase ?? WEIBO_DEFAULT_URLS.apiBase).replace(/\/+$/, ''),
     timeoutMs: e.WEIBO_TIMEOUT_MS,
     usingSimulator,

@@ -5,6 +5,7 @@ import type { StoredHashCost } from './modules/passwords/hash-cost.ts';
 import type { PasswordHasher } from './modules/passwords/password-hasher.ts';
 import type { RevocationQueue } from './modules/weibo-login/revocation-queue.ts';
 import type { OAuthProvider } from './oauth/provider.ts';
+import type { SiteConfig } from './types.ts';
 
 /** What the services need, built once at start (app.ts) or per test. */
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   limits: WorkLimits;
   /** Weibo's cancel-authorization hints, checked in the background (bounded, de-duplicated). */
   revocations: RevocationQueue;
+  /** (2e) What the site shows of itself, and whether Weibo may create accounts (WEIBO_SIGNUP). */
+  site: SiteConfig;
   log: Logger;
   /** Epoch ms; tests move it to check expiry without sleeping. */
   now: () => number;

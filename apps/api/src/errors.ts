@@ -15,6 +15,17 @@ const MESSAGES: Record<ErrorReason, string> = {
   WEIBO_ALREADY_BOUND: 'This Weibo account is already bound to another account.',
   ACCOUNT_ALREADY_BOUND: 'This account already has a Weibo account bound.',
   UNAUTHENTICATED: 'Please sign in.',
+  BROWSER_MISMATCH: 'This sign-in was started in another browser. Finish it in the browser where you started, or start again here.',
+  WEIBO_APP_UNAUDITED:
+    "This site's Weibo app is not yet approved by Weibo, so only its test accounts can sign in with Weibo. Sign in with your password.",
+  WEIBO_RATE_LIMITED: 'Weibo is limiting requests from this site right now. Try again later, or sign in with your password.',
+  WEIBO_MISCONFIGURED: 'Weibo sign-in is not available here right now. Sign in with your password.',
+  WEIBO_SIGNUP_CLOSED: 'New accounts cannot be created with Weibo here. Bind an existing account instead.',
+  WEIBO_MISMATCH: 'That is not the Weibo account bound to this account.',
+  REAUTH_REQUIRED: 'Confirm it is you first: enter your password or sign in with Weibo again.',
+  LAST_SIGN_IN_METHOD: 'Set a password before unbinding Weibo: it is the only way to sign in to this account.',
+  DEVICE_NOT_FOUND: 'That device is not signed in to this account.',
+  ACCOUNT_DISABLED: 'This account has been disabled.',
   SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again in a moment.',
   INTERNAL: 'Something went wrong on our side.',
 };
@@ -25,6 +36,8 @@ export interface AppErrorDetails {
    * `failures` (wrong passwords), `in_flight` (other sign-ins still being checked), `busy` (the
    * password checker's queue is full), `rate` (too many requests of this kind). */
   limit?: 'failures' | 'in_flight' | 'busy' | 'rate';
+  /** With INVALID_INPUT raised by a service (not by zod): the fields at fault, as zod's would be. */
+  issues?: { path: (string | number)[]; message: string }[];
 }
 
 /**

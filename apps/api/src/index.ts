@@ -10,7 +10,7 @@ export type { RequestInfo } from './types.ts';
 export { addressKeyOf } from './limits/address.ts';
 export { MAX_BATCH_CALLS } from './limits/bounds.ts';
 export { createLogger } from './logger.ts';
-export type { SessionRow } from './modules/sessions/sessions.table.ts';
+export type { NewSessionRow, SessionRow } from './modules/sessions/sessions.table.ts';
 export { createAuthorizeUrl, loginWithWeibo } from './modules/weibo-login/weibo-login.service.ts';
 export { createFastifyContext } from './trpc/context.ts';
 export { appRouter } from './trpc/router.ts';

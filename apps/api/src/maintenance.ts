@@ -7,6 +7,7 @@
  */
 import type { DbHandle } from './db/database.ts';
 import type { AppDeps } from './deps.ts';
+import { revokeSoon } from './modules/weibo-login/revocation-outbox.ts';
 import { ATTEMPT_WINDOW_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -87,6 +88,8 @@ export function startSweeper(deps: AppDeps, options: SweepOptions): () => void {
     sweepExpired(deps.db, deps.now(), options)
       .then(() => deps.storedHashCost.refresh(deps.db))
       .catch((error: unknown) => deps.log.warn({ err: error }, 'sweep of expired rows failed'));
+    // Revokes at Weibo that failed before (or whose instance stopped) are retried from the outbox.
+    revokeSoon(deps);
   }, SWEEP_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,7 +1,7 @@
 /**
  * The types several layers share, in one low file that imports nothing of the app: who is
  * asking (the context, the services and the audit log all carry it), the session a token was
- * verified to, and Weibo's configuration (config.ts reads it, oauth/weibo.ts uses it).
+ * verified to, Weibo's configuration (config.ts reads it, oauth/weibo.ts uses it) and the site's.
  */
 import type { Logger } from 'pino';
 
@@ -34,6 +34,29 @@ export interface WeiboConfig {
   clientSecret: string;
   redirectUri: string;
   authorizeUrl: string;
+  /** (2e) Weibo's phone page (open.weibo.cn), used with `display=mobile`. */
+  mobileAuthorizeUrl: string;
   apiBase: string;
   timeoutMs: number;
 }
+
+/** (2e) What the site shows of itself (site.info) and whether Weibo may create accounts. */
+export interface SiteConfig {
+  name: string;
+  /** The ICP 备案号 for the footer, or null. */
+  icp: string | null;
+  /** Where the 用户协议 and 隐私政策 are: the web app's built-in pages unless configured. */
+  termsUrl: string;
+  privacyUrl: string;
+  /** `closed`: Weibo only signs in to and binds existing accounts (weibo.register is refused). */
+  weiboSignup: 'open' | 'closed';
+}
+
+/** The contract's defaults (CONTRACT §2). */
+export const DEFAULT_SITE: SiteConfig = {
+  name: 'weibo-login',
+  icp: null,
+  termsUrl: '/terms',
+  privacyUrl: '/privacy',
+  weiboSignup: 'open',
+};

@@ -92,7 +92,7 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
     const { result } = (await response.json()) as { result: { data: { state: string } } };
     const uid = await h.newWeiboUser();
     const { client } = browserClient(base);
-    expect(await reasonOf(client.weibo.login.mutate({ code: await h.mintCode(uid), state: result.data.state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(client.weibo.login.mutate({ code: await h.mintCode(uid), state: result.data.state }))).toBe('BROWSER_MISMATCH');
   });
 
   it('answers errors with the tRPC status, a reason and the zod issues', async () => {

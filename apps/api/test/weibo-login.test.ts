@@ -90,10 +90,11 @@ describeOnEachDatabase('Weibo login', (h) => {
     const issue = () => h.caller({ browserId: browser }).weibo.authorizeUrl();
 
     const { state } = await issue();
+    // (2e) Genuine and unexpired, but shown by another browser (or one without the cookie): said as such.
     expect(await reasonOf(h.caller({ browserId: h.newBrowser() }).weibo.login({ code: await h.mintCode(uid), state }))).toBe(
-      'STATE_INVALID',
+      'BROWSER_MISMATCH',
     );
-    expect(await reasonOf(h.caller({ browserId: null }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');
+    expect(await reasonOf(h.caller({ browserId: null }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('BROWSER_MISMATCH');
     // Shown by a stranger, the state was not spent: its own browser can still use it, once.
     expect((await h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state })).status).toBe('bind_required');
     expect(await reasonOf(h.caller({ browserId: browser }).weibo.login({ code: await h.mintCode(uid), state }))).toBe('STATE_INVALID');

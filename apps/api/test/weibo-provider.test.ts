@@ -1,5 +1,5 @@
 /** The Weibo client (src/oauth/weibo.ts) against the simulator over HTTP: no mocked fetch. */
-import { createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { createWeiboSimulator, DEMO_APP, MOBILE_AUTHORIZE_PATH, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -23,6 +23,7 @@ beforeAll(async () => {
     clientSecret: DEMO_APP.clientSecret,
     redirectUri: DEMO_APP.redirectUris[0]!,
     authorizeUrl: `${sim.url}/oauth2/authorize`,
+    mobileAuthorizeUrl: `${sim.url}${MOBILE_AUTHORIZE_PATH}`,
     apiBase: sim.url,
     timeoutMs: 1000,
   };
@@ -41,6 +42,7 @@ describe('Weibo provider', () => {
     expect(SIMULATOR_DEFAULTS.clientId).toBe(DEMO_APP.clientId);
     expect(SIMULATOR_DEFAULTS.clientSecret).toBe(DEMO_APP.clientSecret);
     expect(DEMO_APP.redirectUris).toContain('http://127.0.0.1:5173/weibo');
+    expect(new URL(SIMULATOR_DEFAULTS.mobileAuthorizeUrl).pathname).toBe(MOBILE_AUTHORIZE_PATH);
   });
 
   it('exchanges a code for the uid as a string and an expiry from expires_in', async () => {
@@ -68,9 +70,9 @@ describe('Weibo provider', () => {
     expect(await stats()).not.toBe(before);
   });
 
-  it('treats a wrong client secret (invalid_client) as WEIBO_UNAVAILABLE', async () => {
+  it('treats a wrong client secret (invalid_client, 21324) as WEIBO_MISCONFIGURED (2e; WEIBO_UNAVAILABLE before)', async () => {
     const wrong = createWeiboProvider({ ...config, clientSecret: 'not-the-secret' }, log);
-    expect(await reasonOf(wrong.exchangeCode(await mint(await newUser('错密钥'))))).toBe('WEIBO_UNAVAILABLE');
+    expect(await reasonOf(wrong.exchangeCode(await mint(await newUser('错密钥'))))).toBe('WEIBO_MISCONFIGURED');
     await wrong.close();
   });
 
@@ -89,9 +91,9 @@ describe('Weibo provider', () => {
   });
 
   it('builds the authorize URL, with forcelogin only when asked', () => {
-    const plain = new URL(weibo.authorizeUrl({ state: 's1', forceLogin: false }));
+    const plain = new URL(weibo.authorizeUrl({ state: 's1', forceLogin: false, display: 'default' }));
     expect(plain.searchParams.get('forcelogin')).toBeNull();
-    expect(new URL(weibo.authorizeUrl({ state: 's1', forceLogin: true })).searchParams.get('forcelogin')).toBe('true');
+    expect(new URL(weibo.authorizeUrl({ state: 's1', forceLogin: true, display: 'default' })).searchParams.get('forcelogin')).toBe('true');
     expect(weibo.isOwnApp(DEMO_APP.clientId)).toBe(true);
     expect(weibo.isOwnApp('123')).toBe(false);
   });

@@ -6,6 +6,8 @@ export const userSchema = z.object({
   account: z.string(),
   displayName: z.string().nullable(),
   avatarUrl: z.string().nullable(),
+  /** (2e) false for an account made from Weibo without a password: it signs in with Weibo only. */
+  hasPassword: z.boolean(),
 });
 export type User = z.infer<typeof userSchema>;
 
@@ -32,6 +34,8 @@ export const bindRequiredSchema = z.object({
   ticket: z.string(),
   profile: weiboProfileSchema,
   redirectTo: z.string(),
+  /** (2e) false when WEIBO_SIGNUP=closed: the ticket can only bind an existing account. */
+  canRegister: z.boolean(),
 });
 export type BindRequired = z.infer<typeof bindRequiredSchema>;
 
@@ -55,6 +59,18 @@ export const ACTIVITY_KINDS = [
   'weibo_revoked',
   'logout',
   'logout_everywhere',
+  // (2e) the account's life
+  'reauthenticated',
+  'password_changed',
+  'password_set',
+  'device_signed_out',
+  /** Kept without the account (anonymous), as a count. */
+  'account_deleted',
+  // (2e) an operator's actions (pnpm admin), each with its reason
+  'operator_disabled',
+  'operator_enabled',
+  'operator_unbound',
+  'operator_signed_out',
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
@@ -63,5 +79,30 @@ export const activityEventSchema = z.object({
   at: z.string(),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
+  /** (2e) The operator's reason, for an operator's action; null otherwise. */
+  reason: z.string().nullable(),
 });
 export type ActivityEvent = z.infer<typeof activityEventSchema>;
+
+/** (2e) A signed-in device: one live session of the account. */
+export const SIGN_IN_METHODS = ['password', 'weibo'] as const;
+export const deviceSchema = z.object({
+  id: z.string(),
+  current: z.boolean(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  method: z.enum(SIGN_IN_METHODS),
+});
+export type Device = z.infer<typeof deviceSchema>;
+
+/** (2e) What the web app shows as the site (site.info). */
+export const siteInfoSchema = z.object({
+  name: z.string(),
+  icp: z.string().nullable(),
+  termsUrl: z.string(),
+  privacyUrl: z.string(),
+  weiboSignup: z.enum(['open', 'closed']),
+});
+export type SiteInfo = z.infer<typeof siteInfoSchema>;

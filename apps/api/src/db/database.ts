@@ -6,6 +6,7 @@ import type { PasswordAttemptsTable } from '../modules/passwords/password-attemp
 import type { SessionsTable } from '../modules/sessions/sessions.table.ts';
 import type { UsersTable } from '../modules/users/users.table.ts';
 import type { BindTicketsTable } from '../modules/weibo-login/bind-tickets.table.ts';
+import type { WeiboRevocationsTable } from '../modules/weibo-login/weibo-revocations.table.ts';
 import type { OAuthStatesTable } from '../oauth/oauth-state.table.ts';
 
 /** Column names are snake_case in SQL and in these types; DTO mappers turn rows into camelCase. */
@@ -18,6 +19,7 @@ export interface Database {
   password_attempts: PasswordAttemptsTable;
   known_browsers: KnownBrowsersTable;
   auth_events: AuthEventsTable;
+  weibo_revocations: WeiboRevocationsTable;
 }
 
 export type Db = Kysely<Database>;

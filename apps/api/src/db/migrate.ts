@@ -3,12 +3,14 @@ import type { Db } from './database.ts';
 import * as initial from './migrations/0001_initial.ts';
 import * as attemptOutcome from './migrations/0002_password_attempt_outcome.ts';
 import * as boundedWork from './migrations/0003_bounded_work.ts';
+import * as accountLife from './migrations/0004_account_life.ts';
 
 /** Listed here rather than read from a folder, so the order is explicit and nothing depends on cwd. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_password_attempt_outcome': attemptOutcome,
   '0003_bounded_work': boundedWork,
+  '0004_account_life': accountLife,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -85,6 +85,16 @@ export const REVOCATION_RECHECK_MS = 5 * 60 * 1000;
 /** How many uids the de-duplication remembers (oldest forgotten first). */
 export const REVOCATION_SEEN_MAX = 10_000;
 
+// ── Revokes at Weibo (the outbox) ───────────────────────────────────────────────────────────
+
+/** Revokes tried per run of the outbox (every SWEEP interval, and once right after a delete). */
+export const REVOKE_BATCH_ROWS = 50;
+/** Retry delays: doubling from the first, never more than the last apart. */
+export const REVOKE_RETRY_FIRST_MS = 30_000;
+export const REVOKE_RETRY_MAX_MS = 60 * 60 * 1000;
+/** How long one instance holds a claimed revoke: another takes it over after this (its holder died). */
+export const REVOKE_CLAIM_MS = 2 * 60 * 1000;
+
 // ── Background sweeps ───────────────────────────────────────────────────────────────────────
 
 /** Rows deleted per statement by a sweep, so that no DELETE holds SQLite's event loop long. */

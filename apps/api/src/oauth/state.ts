@@ -1,8 +1,10 @@
 /**
  * The OAuth `state`: 256 random bits, bound to the browser that asked for it (through the
- * binding cookie), expiring, accepted once, carrying the intent and, for `connect`, the user.
+ * binding cookie), expiring, accepted once, carrying the intent and, for `connect` and `reauth`,
+ * the user.
  * Kept in the database (only hashes), so any API instance can check it.
  */
+import type { OAuthIntent } from '@weibo-login/shared';
 import type { DbHandle } from '../db/database.ts';
 import { prepareQuery } from '../db/prepared.ts';
 import { randomToken, sameDigest, sha256Hex } from '../crypto.ts';
@@ -13,7 +15,7 @@ export const STATE_TTL_MS = 10 * 60 * 1000;
 
 const selectState = prepareQuery((db, id: string) => db.selectFrom('oauth_states').selectAll().where('id', '=', id));
 const deleteState = prepareQuery((db, id: string) => db.deleteFrom('oauth_states').where('id', '=', id));
-export type OAuthIntent = 'login' | 'connect';
+export type { OAuthIntent };
 
 export interface StateRequest {
   browserId: string;
@@ -76,27 +78,48 @@ async function outstanding(db: DbHandle, column: 'browser_hash' | 'address_key',
 export interface StateCheck {
   state: string;
   browserId: string | null;
-  intent: OAuthIntent;
-  /** For `connect`: the signed-in user, who must be the one the state was issued to. */
-  userId: number | null;
   now: number;
 }
 
-/** Accepts a state once, returning where to go afterwards; anything amiss is STATE_INVALID. A
- * state shown without its browser's cookie is not spent, so a stranger cannot burn it. */
-export async function consumeState(db: DbHandle, check: StateCheck): Promise<{ redirectTo: string }> {
+/** What a spent state carried. */
+export interface SpentState {
+  intent: OAuthIntent;
+  /** For `connect` and `reauth`: the user it was issued to. */
+  userId: number | null;
+  redirectTo: string;
+}
+
+/**
+ * Accepts a state once. Forged, unknown or expired: STATE_INVALID. Genuine and unexpired but shown
+ * by another browser than the one it was issued to (its cookie missing or different, as when
+ * Weibo's app hands the return to the system browser): BROWSER_MISMATCH, so the page can say what
+ * happened. `accept` is asked before the state is spent and throws to refuse it (another intent,
+ * another account, no session). A state refused for any of these is not spent: a stranger cannot
+ * burn someone's state, and the person can finish in the right browser or session.
+ */
+export async function consumeState(
+  db: DbHandle,
+  check: StateCheck,
+  accept?: (state: SpentState) => void | Promise<void>,
+): Promise<SpentState> {
   const id = sha256Hex(check.state);
   const row = (await selectState(db, id)).rows[0];
-  const valid =
-    row !== undefined &&
-    check.browserId !== null &&
-    sameDigest(row.browser_hash, sha256Hex(check.browserId)) &&
-    row.expires_at > check.now &&
-    row.intent === check.intent &&
-    (check.intent === 'login' || (row.user_id !== null && row.user_id === check.userId));
-  if (!valid) throw new AppError('STATE_INVALID');
+  if (row === undefined || row.expires_at <= check.now) throw new AppError('STATE_INVALID');
+  if (check.browserId === null || !sameDigest(row.browser_hash, sha256Hex(check.browserId))) throw new AppError('BROWSER_MISMATCH');
+  const spent: SpentState = { intent: row.intent as OAuthIntent, userId: row.user_id, redirectTo: row.redirect_to };
+  await accept?.(spent);
   // The delete settles races: of two requests with one state, only one removes the row.
   const deleted = await deleteState(db, id);
   if (deleted.numAffectedRows !== 1n) throw new AppError('STATE_INVALID');
-  return { redirectTo: row.redirect_to };
+  return spent;
+}
+
+/** For the first edition's weibo.login and weibo.connect: the state must be of that intent, and a
+ * connect state must have been issued to `userId`. */
+export function requireIntent(intent: OAuthIntent, userId: number | null = null): (state: SpentState) => void {
+  return (state) => {
+    if (state.intent !== intent || (intent !== 'login' && (state.userId === null || state.userId !== userId))) {
+      throw new AppError('STATE_INVALID');
+    }
+  };
 }

@@ -7,18 +7,19 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { WeiboConfig } from '../types.ts';
 import { type CallResult, createProviderHttp } from './http.ts';
+import { weiboRefusal } from './weibo-refusals.ts';
 import type { OAuthProvider, ProviderProfile, ProviderToken, TokenStatus } from './provider.ts';
 
 /** The real Weibo's addresses: the defaults of WEIBO_AUTHORIZE_URL and WEIBO_API_BASE (§1). */
 export const WEIBO_DEFAULT_URLS = {
   authorizeUrl: 'https://api.weibo.com/oauth2/authorize',
+  /** §1: the phone (H5) page is the same path on open.weibo.cn, with display=mobile. */
+  mobileAuthorizeUrl: 'https://open.weibo.cn/oauth2/authorize',
   apiBase: 'https://api.weibo.com',
 } as const;
+/** The simulator (`pnpm dev`) has one host: it serves the phone page under open.weibo.cn's name as a path. */
+export const SIMULATOR_MOBILE_AUTHORIZE_PATH = '/open.weibo.cn/oauth2/authorize';
 
-/** §6: the user refused (also used for missing scopes). */
-const DENIED = new Set([21330]);
-/** §2, §9 P5: the code is spent, expired, unknown or malformed: start the login again. */
-const CODE_REFUSED = new Set([21323, 21325, 21327]);
 /** §3, §5, §6: answers that mean a token is no longer any good. */
 const TOKEN_DEAD = new Set([21314, 21315, 21316, 21317, 21319, 21325, 21327, 21332]);
 
@@ -53,6 +54,8 @@ const tokenInfoAnswer = z.object({
 const isErrorAnswer = (json: unknown): boolean =>
   typeof json === 'object' && json !== null && 'error_code' in json && errorAnswer.safeParse(json).success;
 
+type Step = Parameters<typeof weiboRefusal>[0];
+
 /** 1 day: what a test-level app gets (§7) when the answer has no expires_in. */
 const DEFAULT_TOKEN_SECONDS = 86_400;
 
@@ -64,7 +67,7 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
   const endpoint = (path: string) => `${config.apiBase}${path}`;
 
   /** Turns a failed or error answer into the reason the user sees; logs what an operator needs. */
-  function refusal(step: string, result: CallResult, requestLog: Logger | undefined): AppError {
+  function refusal(step: Step, result: CallResult, requestLog: Logger | undefined): AppError {
     const log = logOf(requestLog);
     if (!result.ok) {
       log.warn({ step, failure: result.failure, status: result.status }, 'weibo call failed');
@@ -72,17 +75,15 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
     }
     const weiboError = errorAnswer.safeParse(result.json);
     const code = weiboError.success ? weiboError.data.error_code : undefined;
-    log.warn({ step, status: result.status, weiboErrorCode: code }, 'weibo refused');
-    if (code !== undefined && DENIED.has(code)) return new AppError('WEIBO_DENIED');
-    if (code !== undefined && step === 'access_token' && CODE_REFUSED.has(code)) return new AppError('WEIBO_CODE_INVALID');
-    // 21322 redirect_uri_mismatch, 21324 invalid_client, 21321 unaudited app…: our app's
-    // configuration, not the person's doing; they can only try later.
-    if (code === 21322 || code === 21324) log.error({ step, weiboErrorCode: code }, 'weibo rejected this app configuration');
-    return new AppError('WEIBO_UNAVAILABLE');
+    const { reason, level, hint } = weiboRefusal(step, code);
+    if (level === 'error')
+      log.error({ step, status: result.status, weiboErrorCode: code, check: hint }, 'weibo rejected this site’s configuration');
+    else log.warn({ step, status: result.status, weiboErrorCode: code, ...(hint ? { hint } : {}) }, 'weibo refused');
+    return new AppError(reason);
   }
 
   /** An answer is usable only if it is 2xx, carries no error_code, and has the expected shape. */
-  function parse<T>(step: string, result: CallResult, schema: z.ZodType<T>, requestLog: Logger | undefined): T {
+  function parse<T>(step: Step, result: CallResult, schema: z.ZodType<T>, requestLog: Logger | undefined): T {
     if (!result.ok || result.status >= 300 || isErrorAnswer(result.json)) throw refusal(step, result, requestLog);
     const parsed = schema.safeParse(result.json);
     if (!parsed.success) {
@@ -98,14 +99,16 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
   return {
     id: 'weibo',
 
-    authorizeUrl({ state, forceLogin }) {
-      const url = new URL(config.authorizeUrl);
+    authorizeUrl({ state, forceLogin, display }) {
+      // §1: the phone page is another host (open.weibo.cn), asked for with display=mobile.
+      const url = new URL(display === 'mobile' ? config.mobileAuthorizeUrl : config.authorizeUrl);
       url.searchParams.set('client_id', config.clientId);
       // §7: sent identically at authorize and at token time.
       url.searchParams.set('redirect_uri', config.redirectUri);
       url.searchParams.set('response_type', 'code');
       url.searchParams.set('state', state);
       if (forceLogin) url.searchParams.set('forcelogin', 'true');
+      if (display === 'mobile') url.searchParams.set('display', 'mobile');
       return url.toString();
     },
 
@@ -150,9 +153,20 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
     },
 
     async revoke(accessToken, requestLog) {
+      // §5: POST access_token; success is {"result":"true"} (a string), failure the usual error JSON.
       const result = await http.call(endpoint('/oauth2/revokeoauth2'), { method: 'POST', form: { access_token: accessToken } });
-      if (!result.ok || result.status >= 300)
-        logOf(requestLog).warn({ step: 'revokeoauth2', status: result.ok ? result.status : result.failure }, 'weibo revoke failed');
+      const weiboError = result.ok ? errorAnswer.safeParse(result.json) : null;
+      if (weiboError?.success && TOKEN_DEAD.has(weiboError.data.error_code)) return 'dead';
+      if (result.ok && result.status < 300 && !weiboError?.success) return 'revoked';
+      logOf(requestLog).warn(
+        {
+          step: 'revokeoauth2',
+          status: result.ok ? result.status : result.failure,
+          weiboErrorCode: weiboError?.success ? weiboError.data.error_code : undefined,
+        },
+        'weibo revoke failed',
+      );
+      return 'failed';
     },
 
     isOwnApp: (source) => source === config.clientId,

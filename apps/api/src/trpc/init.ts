@@ -38,6 +38,7 @@ const t = initTRPC.context<Context>().create({
     } else if (error instanceof AppError) {
       if (error.details.retryAfterSeconds !== undefined) data.retryAfterSeconds = error.details.retryAfterSeconds;
       if (error.details.limit !== undefined) data.limit = error.details.limit;
+      if (error.details.issues !== undefined) data.issues = error.details.issues;
     } else if (reason === 'INTERNAL' || reason === 'SERVICE_UNAVAILABLE') {
       message = defaultMessage(reason);
     }
@@ -70,7 +71,7 @@ export const browserProcedure = base.use(({ ctx, next }) => {
 async function sessionOf(ctx: Context) {
   const match = /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(ctx.authorization ?? '');
   if (!match) return null;
-  return verifySession(ctx.deps.db, ctx.deps.jwtSecret, match[1]!, ctx.deps.now());
+  return verifySession(ctx.deps.db, ctx.deps.jwtSecret, match[1]!, ctx.deps.now(), ctx.log);
 }
 
 /** Public, with `ctx.session` the request's verified session, or null (no token, or a dead one):

@@ -112,6 +112,7 @@ describeOnEachDatabase('races', (h) => {
     const prepared = await Promise.all(
       accounts.map(async (account) => {
         const browser = h.newBrowser();
+        await h.caller({ browserId: browser, token: account.token }).account.reauthenticate({ password: account.password });
         const { state } = await h.caller({ browserId: browser, token: account.token }).weibo.authorizeUrl({ intent: 'connect' });
         return { account, browser, state, code: await h.mintCode(uid) };
       }),

@@ -155,7 +155,7 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
           { cookie: `wl_browser=${cookie.value}`, headers: secure },
         )
       ).reason,
-    ).toBe('STATE_INVALID');
+    ).toBe('BROWSER_MISMATCH');
     const again = await call<{ state: string }>(api.url, 'weibo.authorizeUrl', undefined, {
       cookie: `__Host-wl_browser=${cookie.value}`,
       headers: secure,
@@ -202,7 +202,7 @@ describe.each(DIALECTS)('batches, paths and the browser cookie over HTTP on %s',
         { code: await mintCode(weiboForServers.url, uid), state: first.data.state },
         { cookie: both },
       );
-      expect(refused.reason).toBe('STATE_INVALID');
+      expect(refused.reason).toBe('BROWSER_MISMATCH');
     }
     // The same value twice is one cookie; and the state was not spent by the refusals.
     const uid = await newWeiboUser(weiboForServers.url);

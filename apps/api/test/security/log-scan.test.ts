@@ -90,6 +90,7 @@ async function exercise(base: string, secrets: string[]): Promise<void> {
   const passwordC = keep(`pc-Secret-${tag}-3`);
   const c = await browser.call<{ session: { token: string } }>('auth.register', { account: `log_c_${tag}`, password: passwordC });
   const tokenC = keep(c.data.session.token);
+  await browser.call('account.reauthenticate', { password: passwordC }, { token: tokenC });
   const s3 = await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token: tokenC });
   keep(s3.data.state);
   await browser.call('weibo.connect', { code: keep(await mintCode(await newWeiboUser())), state: s3.data.state }, { token: tokenC });

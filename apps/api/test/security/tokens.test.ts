@@ -108,7 +108,7 @@ describeOnEachDatabase('forged session tokens, bind tickets and states', (h) => 
     }
     // A browser cookie that is almost this browser's is another browser.
     expect(await reasonOf(h.caller({ browserId: flippedChar(browser) }).weibo.login({ code: await h.mintCode(uid), state }))).toBe(
-      'STATE_INVALID',
+      'BROWSER_MISMATCH',
     );
     expect(await login(state)).toBe('resolved');
   });

@@ -3,7 +3,7 @@
  * Weibo simulator over HTTP, a movable clock, and callers as a given browser or signed-in user.
  */
 import { randomBytes } from 'node:crypto';
-import { createSimulatorControl, createWeiboSimulator, DEMO_APP, type WeiboSimulator } from '@weibo-login/weibo-sim';
+import { createSimulatorControl, createWeiboSimulator, DEMO_APP, MOBILE_AUTHORIZE_PATH, type WeiboSimulator } from '@weibo-login/weibo-sim';
 import pino from 'pino';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -59,6 +59,7 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     clientSecret: DEMO_APP.clientSecret,
     redirectUri: REDIRECT_URI,
     authorizeUrl: `${sim.url}/oauth2/authorize`,
+    mobileAuthorizeUrl: `${sim.url}${MOBILE_AUTHORIZE_PATH}`,
     apiBase: sim.url,
     timeoutMs: options.weiboTimeoutMs ?? 2000,
   };

@@ -10,5 +10,7 @@ export interface AuthEventsTable {
   ip: string | null;
   user_agent: string | null;
   at: number;
+  /** An operator's reason, for an operator's action. */
+  reason: Generated<string | null>;
 }
 export type AuthEventRow = Selectable<AuthEventsTable>;

@@ -4,14 +4,26 @@ import type { IdentityRow, NewIdentityRow } from './identities.table.ts';
 
 export const WEIBO = 'weibo';
 
-export type IdentityWithUser = IdentityRow & { account: string; display_name: string | null; user_avatar_url: string | null };
+export type IdentityWithUser = IdentityRow & {
+  account: string;
+  display_name: string | null;
+  user_avatar_url: string | null;
+  user_password_hash: string | null;
+  user_disabled_at: number | null;
+};
 
 const selectIdentityWithUser = prepareQuery((db, provider: string, providerUid: string) =>
   db
     .selectFrom('identities')
     .innerJoin('users', 'users.id', 'identities.user_id')
     .selectAll('identities')
-    .select(['users.account', 'users.display_name', 'users.avatar_url as user_avatar_url'])
+    .select([
+      'users.account',
+      'users.display_name',
+      'users.avatar_url as user_avatar_url',
+      'users.password_hash as user_password_hash',
+      'users.disabled_at as user_disabled_at',
+    ])
     .where('identities.provider', '=', provider)
     .where('identities.provider_uid', '=', providerUid),
 );

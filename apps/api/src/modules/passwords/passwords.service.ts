@@ -7,6 +7,8 @@ import { isKnownBrowser } from './known-browsers.repository.ts';
 import { type PasswordHasher, PasswordQueueFull } from './password-hasher.ts';
 import { admitAttempt, clearAttempt, markAttemptFailed } from './password-limiter.ts';
 
+export type UserWithPassword = UserRow & { password_hash: string };
+
 export interface PasswordCheck {
   accountKey: string;
   /** Undefined when no such account exists: the same work is done and the same error given. */
@@ -28,7 +30,7 @@ export interface PasswordCheck {
  * BAD_CREDENTIALS after the same bcrypt work (the dummy hash has the cost real hashes have);
  * while locked, even the right password is refused.
  */
-export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check: PasswordCheck): Promise<UserRow> {
+export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check: PasswordCheck): Promise<UserWithPassword> {
   // Asked once: the slow-down lets a known browser through, and its check goes first at bcrypt.
   const { user, browserHash } = check;
   // Asked for unknown accounts too (id 0 matches nothing), so both take the same work.
@@ -53,9 +55,11 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
     await clearAttempt(db, attemptId);
     throw busyOr(error);
   }
-  if (matches && user) {
+  // An account without a password (made from Weibo) is checked against the dummy, as an unknown
+  // one is: same work, same answer.
+  if (matches && user?.password_hash) {
     await clearAttempt(db, attemptId);
-    return user;
+    return user as UserWithPassword;
   }
   await markAttemptFailed(db, attemptId);
   await recordEvent(db, {

@@ -7,26 +7,59 @@ import type { DbHandle } from '../../db/database.ts';
 import { randomId } from '../../crypto.ts';
 import type { ClientInfo, VerifiedSession } from '../../types.ts';
 import { signToken, verifyToken } from '../../tokens.ts';
-import { deleteSession, deleteUserSessions, findLiveSession, insertSession } from './sessions.repository.ts';
+import type { Logger } from 'pino';
+import { deleteSession, deleteUserSessions, findLiveSession, insertSession, touchSession } from './sessions.repository.ts';
+import type { SignInMethod } from './sessions.table.ts';
 
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export async function startSession(db: DbHandle, secret: string, userId: number, client: ClientInfo, now: number): Promise<Session> {
+export async function startSession(
+  db: DbHandle,
+  secret: string,
+  userId: number,
+  client: ClientInfo,
+  now: number,
+  method: SignInMethod,
+): Promise<Session> {
   const id = randomId();
   const expiresAt = now + SESSION_TTL_MS;
-  await insertSession(db, { id, user_id: userId, created_at: now, expires_at: expiresAt, ip: client.ip, user_agent: client.userAgent });
+  await insertSession(db, {
+    id,
+    user_id: userId,
+    created_at: now,
+    expires_at: expiresAt,
+    ip: client.ip,
+    user_agent: client.userAgent,
+    method,
+  });
   return {
     token: signToken(secret, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
     expiresAt: new Date(expiresAt).toISOString(),
   };
 }
 
-/** The live session a bearer token stands for, or null (forged, expired, logged out). */
-export async function verifySession(db: DbHandle, secret: string, token: string, now: number): Promise<VerifiedSession | null> {
+/** A device's "last used" is written at most this often, so that a busy session costs no write per request. */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * The live session a bearer token stands for, or null (forged, expired, logged out). Its "last
+ * used" time is brought up to date at most once per SESSION_TOUCH_INTERVAL_MS, in the background:
+ * the answer never waits for that write, and a failed one is only logged.
+ */
+export async function verifySession(
+  db: DbHandle,
+  secret: string,
+  token: string,
+  now: number,
+  log?: Logger,
+): Promise<VerifiedSession | null> {
   const claims = verifyToken(secret, 'session', token, now);
   if (!claims) return null;
   const row = await findLiveSession(db, claims.jwtid, now);
   if (!row || String(row.user_id) !== claims.subject) return null;
+  if (now - (row.last_used_at ?? 0) >= SESSION_TOUCH_INTERVAL_MS) {
+    touchSession(db, row.id, row.last_used_at, now).catch((error: unknown) => log?.warn({ err: error }, 'recording a session use failed'));
+  }
   return { userId: row.user_id, sessionId: row.id };
 }
 

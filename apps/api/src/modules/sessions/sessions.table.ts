@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** One row per signed-in device. The JWT names the row; deleting it ends the session at once. */
 export interface SessionsTable {
@@ -9,5 +9,16 @@ export interface SessionsTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** How it signed in: 'password' or 'weibo'. */
+  method: string;
+  /** Updated at most once a minute (SESSION_TOUCH_INTERVAL_MS), off the answer's path. */
+  last_used_at: number | null;
+  /** Until when this session counts as re-authenticated (CONTRACT §3, 2e), or null. */
+  reauthenticated_until: Generated<number | null>;
 }
 export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Pick<SessionRow, 'id' | 'user_id' | 'created_at' | 'expires_at' | 'ip' | 'user_agent'> & {
+  method: SignInMethod;
+};
+/** How a session signed in (CONTRACT §3 Device.method). */
+export type SignInMethod = 'password' | 'weibo';

@@ -15,7 +15,14 @@ export async function findUserById(db: DbHandle, id: number): Promise<UserRow | 
 /** MySQL has no RETURNING: insert, then read the row back by its id. */
 export async function insertUser(db: DbHandle, row: NewUserRow): Promise<UserRow> {
   const result = await db.insertInto('users').values(row).executeTakeFirstOrThrow();
-  return { ...row, id: Number(result.insertId), display_name: row.display_name ?? null, avatar_url: row.avatar_url ?? null };
+  return {
+    ...row,
+    id: Number(result.insertId),
+    password_hash: row.password_hash ?? null,
+    display_name: row.display_name ?? null,
+    avatar_url: row.avatar_url ?? null,
+    disabled_at: null,
+  };
 }
 
 export async function updateUserProfile(
@@ -39,4 +46,8 @@ export async function replacePasswordHash(db: DbHandle, id: number, checkedHash:
     .where('id', '=', id)
     .where('password_hash', '=', checkedHash)
     .execute();
+}
+
+export async function setPasswordHash(db: DbHandle, id: number, hash: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', id).execute();
 }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { SignedIn, User, Identity, ActivityEvent } from '@weibo-login/shared';
 import type { AppDeps } from '../../deps.ts';
 import type { ClientInfo, RequestInfo, VerifiedSession } from '../../types.ts';
@@ -5,13 +6,14 @@ import type { DbHandle } from '../../db/database.ts';
 import { violatedUniqueIndex } from '../../db/errors.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
+import { toActivityEvent } from '../audit/activity.dto.ts';
 import { listUserEvents, recordEvent } from '../audit/audit.repository.ts';
 import { toIdentityDto } from '../identities/identities.dto.ts';
 import { listUserIdentities } from '../identities/identities.repository.ts';
 import { sha256Hex } from '../../crypto.ts';
 import { rememberBrowser } from '../passwords/known-browsers.repository.ts';
 import { costOf } from '../passwords/password-hasher.ts';
-import { checkPassword, hashNewPassword } from '../passwords/passwords.service.ts';
+import { checkPassword, hashNewPassword, type UserWithPassword } from '../passwords/passwords.service.ts';
 import { endSession, startSession } from '../sessions/sessions.service.ts';
 import { toSignedIn } from '../sessions/signed-in.ts';
 import { toUserDto } from './users.dto.ts';
@@ -29,7 +31,7 @@ export interface Credentials {
 export async function createUser(
   trx: DbHandle,
   account: string,
-  passwordHash: string,
+  passwordHash: string | null,
   profile: { displayName: string | null; avatarUrl: string | null },
   now: number,
 ): Promise<UserRow> {
@@ -49,8 +51,34 @@ export async function createUser(
   }
 }
 
+/** Names made for accounts created from Weibo without one: `wb_` and 8 lowercase letters or digits
+ * (36^8 ≈ 2.8 × 10^12 of them). A name already taken is drawn again, inside the same transaction
+ * (a refused insert undoes only itself on both databases); MADE_NAME_ATTEMPTS in a row taken would
+ * mean a broken generator, not bad luck. */
+const MADE_NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const MADE_NAME_LENGTH = 8;
+const MADE_NAME_ATTEMPTS = 5;
+
+export const madeAccountName = (): string =>
+  `wb_${Array.from({ length: MADE_NAME_LENGTH }, () => MADE_NAME_ALPHABET[randomInt(MADE_NAME_ALPHABET.length)]).join('')}`;
+
+export async function createUserWithMadeName(
+  trx: DbHandle,
+  passwordHash: string | null,
+  profile: { displayName: string | null; avatarUrl: string | null },
+  now: number,
+): Promise<UserRow> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createUser(trx, madeAccountName(), passwordHash, profile, now);
+    } catch (error) {
+      if (!(error instanceof AppError && error.reason === 'ACCOUNT_TAKEN') || attempt >= MADE_NAME_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /** Finds the account and checks its password under the attempt limits. */
-export async function verifyCredentials(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<UserRow> {
+export async function verifyCredentials(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<UserWithPassword> {
   const accountKey = accountKeyOf(credentials.account);
   const user = await findUserByAccountKey(deps.db, accountKey);
   const now = deps.now();
@@ -71,7 +99,7 @@ export async function verifyCredentials(deps: AppDeps, credentials: Credentials,
 
 /** After BCRYPT_COST changed, a right password is hashed again at the new cost, off the answer's
  * path; a sign-in (or a full queue) in the meantime changes nothing. */
-function rehashInBackground(deps: AppDeps, user: UserRow, password: string): void {
+function rehashInBackground(deps: AppDeps, user: UserWithPassword, password: string): void {
   deps.hasher
     .hash(password)
     .then((hash) => replacePasswordHash(deps.db, user.id, user.password_hash, hash, deps.now()))
@@ -92,14 +120,15 @@ export async function rememberSignedInBrowser(
 }
 
 /**
- * Before a new account's hash: refused at once when the address's (or the site's) new accounts are
+ * Before a new account's hash (`account` null: a name will be made): refused at once when the address's (or the site's) new accounts are
  * spent, then the name's availability (a taken name costs no hash and no allowance: a database
  * outage or a typo does not spend it), then the rate is counted. The insert's unique index still
  * settles a race for the name.
  */
-export async function admitNewAccount(deps: AppDeps, account: string, request: RequestInfo): Promise<void> {
+export async function admitNewAccount(deps: AppDeps, account: string | null, request: RequestInfo): Promise<void> {
   await deps.limits.refuseSpentRegistrations(request.addressKey);
-  if (await findUserByAccountKey(deps.db, accountKeyOf(account))) throw new AppError('ACCOUNT_TAKEN');
+  // A name made by createUserWithMadeName is drawn inside the insert's transaction instead.
+  if (account !== null && (await findUserByAccountKey(deps.db, accountKeyOf(account)))) throw new AppError('ACCOUNT_TAKEN');
   await deps.limits.admitRegistration(request.addressKey);
 }
 
@@ -114,18 +143,25 @@ export async function registerWithPassword(deps: AppDeps, credentials: Credentia
     await recordEvent(trx, { kind: 'account_created', userId: user.id, ...client, at: now });
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
+    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now, 'password'), '/');
   });
+}
+
+/** (2e) An account an operator disabled cannot sign in, by password or by Weibo. Asked only once
+ * the password (or the Weibo uid) is proven, so it tells nothing to a stranger. */
+export function requireEnabled(user: { disabled_at: number | null }): void {
+  if (user.disabled_at !== null) throw new AppError('ACCOUNT_DISABLED');
 }
 
 export async function loginWithPassword(deps: AppDeps, credentials: Credentials, request: RequestInfo): Promise<SignedIn> {
   const user = await verifyCredentials(deps, credentials, request);
+  requireEnabled(user);
   const now = deps.now();
   const { client } = request;
   return inTransaction(deps.db, async (trx) => {
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now), '/');
+    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now, 'password'), '/');
   });
 }
 
@@ -146,5 +182,5 @@ export async function logout(deps: AppDeps, session: VerifiedSession, everywhere
 
 export async function listActivity(deps: AppDeps, session: VerifiedSession): Promise<{ events: ActivityEvent[] }> {
   const rows = await listUserEvents(deps.db, session.userId, ACTIVITY_LIMIT);
-  return { events: rows.map((row) => ({ kind: row.kind, at: new Date(row.at).toISOString(), ip: row.ip, userAgent: row.user_agent })) };
+  return { events: rows.map(toActivityEvent) };
 }

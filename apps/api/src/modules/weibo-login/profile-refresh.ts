@@ -2,9 +2,7 @@ import type { DbHandle } from '../../db/database.ts';
 import type { ProviderProfile, ProviderToken } from '../../oauth/provider.ts';
 import { type IdentityWithUser, updateIdentity } from '../identities/identities.repository.ts';
 import { updateUserProfile } from '../users/users.repository.ts';
-import type { UserRow } from '../users/users.table.ts';
-
-type SignedInUser = Pick<UserRow, 'id' | 'account' | 'display_name' | 'avatar_url'>;
+import type { UserDtoSource } from '../users/users.dto.ts';
 
 /**
  * On each Weibo login: keep the stored profile in step with Weibo, and the stored access token
@@ -17,12 +15,13 @@ export async function refreshBoundProfile(
   token: ProviderToken,
   profile: ProviderProfile | null,
   now: number,
-): Promise<SignedInUser> {
-  const user: SignedInUser = {
+): Promise<UserDtoSource> {
+  const user: UserDtoSource = {
     id: bound.user_id,
     account: bound.account,
     display_name: bound.display_name,
     avatar_url: bound.user_avatar_url,
+    password_hash: bound.user_password_hash,
   };
   const screenName = profile?.screenName ?? bound.screen_name;
   const avatarUrl = profile ? profile.avatarUrl : bound.avatar_url;

@@ -1,13 +1,15 @@
 /**
- * Managing the Weibo binding of a signed-in account: connect from the settings page, unbind,
- * and Weibo's cancel-authorization callback.
+ * Managing the Weibo binding of a signed-in account: connect from the settings page, a
+ * re-authentication by Weibo, unbind, and Weibo's cancel-authorization callback.
  */
 import type { Identity } from '@weibo-login/shared';
 import type { AppDeps } from '../../deps.ts';
 import type { RequestInfo, VerifiedSession } from '../../types.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
-import { consumeState } from '../../oauth/state.ts';
+import type { ProviderToken } from '../../oauth/provider.ts';
+import { requireIntent } from '../../oauth/state.ts';
+import { currentUser, isReauthenticated, markReauthenticated, requireOwnerProof } from '../account/reauthentication.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
 import { toIdentityDto } from '../identities/identities.dto.ts';
 import {
@@ -15,34 +17,48 @@ import {
   deleteUserIdentity,
   findIdentityByUid,
   findIdentityWithUser,
+  listUserIdentities,
   WEIBO,
 } from '../identities/identities.repository.ts';
 import { findUserById } from '../users/users.repository.ts';
-import { verifyCredentials } from '../users/users.service.ts';
 import { bindIdentity } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
+import { enqueueRevocation, revokeSoon } from './revocation-outbox.ts';
+import { asWeiboReturn, spendStateAndExchange } from './weibo-return.ts';
 
-export async function connectWeibo(
+/** The first edition's return for a connect: a `connect` state issued to this account only. */
+export function connectWeibo(
   deps: AppDeps,
   input: { code: string; state: string },
   session: VerifiedSession,
   request: RequestInfo,
 ): Promise<{ identity: Identity }> {
-  const done = await deps.limits.admitWeiboCalls(request.addressKey, 2);
-  let token, profile;
-  try {
-    await consumeState(deps.db, {
-      state: input.state,
-      browserId: request.browserId,
-      intent: 'connect',
-      userId: session.userId,
-      now: deps.now(),
+  return asWeiboReturn(deps, request, async () => {
+    const { token } = await spendStateAndExchange(deps, input, request, async (state) => {
+      requireIntent('connect', session.userId)(state);
+      await requireRecentReauthentication(deps, session);
     });
-    token = await deps.weibo.exchangeCode(input.code, request.log);
-    profile = await deps.weibo.fetchProfile(token, request.log);
-  } finally {
-    done();
-  }
+    return connectGrantedWeibo(deps, token, session, request);
+  });
+}
+
+/**
+ * (2e) Connecting a Weibo needs a re-authentication of this session within REAUTH_TTL_MS: a stolen
+ * session token must not be able to add a permanent way in. Asked before the connect state is
+ * spent (REAUTH_REQUIRED, nothing bound, the state still good).
+ */
+export async function requireRecentReauthentication(deps: AppDeps, session: VerifiedSession): Promise<void> {
+  if (!(await isReauthenticated(deps.db, session, deps.now()))) throw new AppError('REAUTH_REQUIRED');
+}
+
+/** Binds the Weibo account a token was granted for to the signed-in account (requireRecentReauthentication first). */
+export async function connectGrantedWeibo(
+  deps: AppDeps,
+  token: ProviderToken,
+  session: VerifiedSession,
+  request: RequestInfo,
+): Promise<{ identity: Identity }> {
+  const profile = await deps.weibo.fetchProfile(token, request.log);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     const existing = await findIdentityWithUser(trx, WEIBO, token.uid);
@@ -64,26 +80,51 @@ export async function connectWeibo(
   });
 }
 
+/** A `reauth` state is only for an account with Weibo bound (INVALID_INPUT otherwise). */
+export async function requireBoundWeibo(deps: AppDeps, session: VerifiedSession): Promise<void> {
+  const identities = await listUserIdentities(deps.db, session.userId);
+  if (!identities.some((identity) => identity.provider === WEIBO)) {
+    throw new AppError('INVALID_INPUT', {}, { message: 'No Weibo account is bound to this account to re-authenticate with.' });
+  }
+}
+
+/** (2e) A fresh Weibo sign-in of the bound uid marks this session re-authenticated; another Weibo
+ * account is WEIBO_MISMATCH, and nothing is marked. */
+export async function reauthenticateByWeibo(
+  deps: AppDeps,
+  token: ProviderToken,
+  session: VerifiedSession,
+  request: RequestInfo,
+): Promise<{ until: string }> {
+  const bound = await findIdentityByUid(deps.db, WEIBO, token.uid);
+  if (bound?.user_id !== session.userId) throw new AppError('WEIBO_MISMATCH');
+  return markReauthenticated(deps.db, session, request, deps.now());
+}
+
+/**
+ * Removes the account's Weibo binding: with the password in the call or a recent
+ * re-authentication (2e). An account without a password would be left with no way in:
+ * LAST_SIGN_IN_METHOD.
+ */
 export async function unbindWeibo(
   deps: AppDeps,
-  input: { password: string },
+  input: { password?: string | undefined },
   session: VerifiedSession,
   request: RequestInfo,
 ): Promise<{ ok: true }> {
-  const user = await findUserById(deps.db, session.userId);
-  if (!user) throw new AppError('UNAUTHENTICATED');
-  await verifyCredentials(deps, { account: user.account, password: input.password }, request);
+  const account = await currentUser(deps, session);
+  if (account.password_hash === null) throw new AppError('LAST_SIGN_IN_METHOD');
+  const user = await requireOwnerProof(deps, session, input.password, request);
   const now = deps.now();
-  const removed = await inTransaction(deps.db, async (trx) => {
+  const revoking = await inTransaction(deps.db, async (trx) => {
     const identity = await deleteUserIdentity(trx, user.id, WEIBO);
-    if (identity) await recordEvent(trx, { kind: 'weibo_unbound', userId: user.id, ...request.client, at: now });
-    return identity;
+    if (!identity) return false;
+    await recordEvent(trx, { kind: 'weibo_unbound', userId: user.id, ...request.client, at: now });
+    // Our app's authorization at Weibo is withdrawn too, through the outbox: the unbind stands
+    // whether or not Weibo answers now.
+    return identity.access_token !== null && (await enqueueRevocation(trx, identity.access_token, identity.token_expires_at, now));
   });
-  // Also withdraw our app's authorization at Weibo; the unbind stands whether or not Weibo answers.
-  if (removed?.access_token) {
-    const log = request.log ?? deps.log;
-    deps.weibo.revoke(removed.access_token, log).catch((error: unknown) => log.warn({ err: error }, 'weibo revoke after unbind failed'));
-  }
+  if (revoking) revokeSoon(deps);
   return { ok: true };
 }
 

@@ -8,18 +8,31 @@ import {
   ticketCredentialsInput,
   ticketNewCredentialsInput,
   unbindInput,
+  weiboFinishOutput,
   weiboLoginOutput,
 } from '@weibo-login/shared';
 import { connectWeibo, unbindWeibo } from '../../modules/weibo-login/weibo-binding.service.ts';
-import { bindWithPassword, createAuthorizeUrl, loginWithWeibo, registerWithWeibo } from '../../modules/weibo-login/weibo-login.service.ts';
+import {
+  bindWithPassword,
+  createAuthorizeUrl,
+  finishWeibo,
+  loginWithWeibo,
+  registerWithWeibo,
+} from '../../modules/weibo-login/weibo-login.service.ts';
 import { authedProcedure, optionalSessionProcedure, publicProcedure, router } from '../init.ts';
 
 export const weiboRouter = router({
-  /** Public for `login`; a `connect` URL needs a session, which the service checks. */
+  /** Public for `login`; a `connect` or `reauth` URL needs a session, which the service checks. */
   authorizeUrl: optionalSessionProcedure
     .input(authorizeUrlInput)
     .output(authorizeUrlOutput)
-    .query(({ ctx, input }) => createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), ctx.session, ctx.request.addressKey)),
+    .query(({ ctx, input }) => createAuthorizeUrl(ctx.deps, input ?? {}, ctx.ensureBrowserId(), ctx.session, ctx.request)),
+
+  /** (2e) The /weibo page's one call: the state's intent decides (a `connect` or `reauth` state needs its account's session). */
+  finish: optionalSessionProcedure
+    .input(codeStateInput)
+    .output(weiboFinishOutput)
+    .mutation(({ ctx, input }) => finishWeibo(ctx.deps, input, ctx.request, ctx.session)),
 
   login: publicProcedure
     .input(codeStateInput)
@@ -44,5 +57,5 @@ export const weiboRouter = router({
   unbind: authedProcedure
     .input(unbindInput)
     .output(okOutput)
-    .mutation(({ ctx, input }) => unbindWeibo(ctx.deps, input, ctx.session, ctx.request)),
+    .mutation(({ ctx, input }) => unbindWeibo(ctx.deps, input ?? {}, ctx.session, ctx.request)),
 });
