@@ -16,6 +16,7 @@ import { createCallerFactory } from '../../src/trpc/init.ts';
 import { AppError } from '../../src/errors.ts';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
 import { appRouter } from '../../src/trpc/router.ts';
+import { DEFAULT_SITE, type SiteConfig } from '../../src/types.ts';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, DIALECTS, type DialectName } from './databases.ts';
 
@@ -29,6 +30,14 @@ export interface CallerOptions {
   browserId?: string | null;
   token?: string;
   ip?: string;
+  /** 'vitest' unless given (a phone's, an in-app browser's…). */
+  userAgent?: string;
+}
+
+export interface HarnessOptions {
+  weiboTimeoutMs?: number;
+  /** site.info and WEIBO_SIGNUP; the contract's defaults otherwise. */
+  site?: Partial<SiteConfig>;
 }
 
 /** An address of the shared address space 100.64.0.0/10 (RFC 6598), picked at random. */
@@ -43,7 +52,7 @@ export async function startSimulator(): Promise<WeiboSimulator> {
   return sim;
 }
 
-export async function createHarness(dialect: DialectName, sim: WeiboSimulator, options: { weiboTimeoutMs?: number } = {}) {
+export async function createHarness(dialect: DialectName, sim: WeiboSimulator, options: HarnessOptions = {}) {
   const testDb = await createTestDatabase(dialect);
   const database = openDatabase(testDb.config);
   await migrateToLatest(database.db);
@@ -71,6 +80,7 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     log,
     now: () => clock.now,
     weiboCallBudgetPerMinute: WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT,
+    site: { ...DEFAULT_SITE, ...options.site },
   });
 
   const simControl = createSimulatorControl(sim.url);
@@ -93,7 +103,12 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
       // Each caller is a client of its own unless the test names the address: the per-address
       // limits are tested where they are meant, not tripped by a suite's hundredth registration.
       const ip = options.ip ?? randomClientAddress();
-      const request = { client: { ip, userAgent: 'vitest' }, addressKey: addressKeyOf(ip), browserId, signal: undefined };
+      const request = {
+        client: { ip, userAgent: options.userAgent ?? 'vitest' },
+        addressKey: addressKeyOf(ip),
+        browserId,
+        signal: undefined,
+      };
       return createCaller(createContextInner(deps, { request, authorization: options.token ? `Bearer ${options.token}` : undefined, log }));
     },
 
@@ -161,7 +176,7 @@ export async function reasonOf(promise: Promise<unknown>): Promise<string> {
  * simulator. `h` stands for the current database's harness: it is built in beforeAll, so the
  * tests reach it through a forwarding proxy rather than a variable they would have to re-read.
  */
-export function describeOnEachDatabase(title: string, body: (h: Harness) => void, options: { weiboTimeoutMs?: number } = {}): void {
+export function describeOnEachDatabase(title: string, body: (h: Harness) => void, options: HarnessOptions = {}): void {
   let sim: WeiboSimulator;
   beforeAll(async () => {
     sim = await startSimulator();
