@@ -3,7 +3,9 @@
  * export and a disabled account. Deletion is in account-deletion.test.ts.
  */
 import { expect, it } from 'vitest';
+import { inTransaction } from '../src/db/transaction.ts';
 import { SESSION_TOUCH_INTERVAL_MS } from '../src/modules/sessions/sessions.service.ts';
+import { createUserWithMadeName } from '../src/modules/users/users.service.ts';
 import { describeOnEachDatabase, type Harness, reasonOf } from './support/harness.ts';
 
 /** A new Weibo user signed up in one tap (no name, no password); its token and uid. */
@@ -164,5 +166,34 @@ describeOnEachDatabase('the account’s life', (h) => {
     expect(await reasonOf(h.caller().weibo.bind({ ticket: ticket.ticket, account: account.account, password: account.password }))).toBe(
       'ACCOUNT_DISABLED',
     );
+  });
+});
+
+describeOnEachDatabase('made account names', (h) => {
+  const profile = { displayName: null, avatarUrl: null };
+
+  it('draws again when a made name is taken, inside one transaction, and gives up after a few', async () => {
+    const taken = (await h.registerAccount('wb_taken01')).account;
+    const names = ['wb_taken01', 'wb_taken01', 'wb_fresh001'];
+    const made = await inTransaction(h.db, (trx) => createUserWithMadeName(trx, null, profile, h.clock.now, () => names.shift()!));
+    expect(made.account).toBe('wb_fresh001');
+    expect(await reasonOf(inTransaction(h.db, (trx) => createUserWithMadeName(trx, null, profile, h.clock.now, () => taken)))).toBe(
+      'ACCOUNT_TAKEN',
+    );
+  });
+
+  it('makes 30 Weibo-first accounts at once, each with a name of its own', async () => {
+    const tickets = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const browserId = h.newBrowser();
+        const login = await h.weiboLogin(await h.newWeiboUser(), browserId);
+        if (login.status !== 'bind_required') throw new Error('expected bind_required');
+        return { browserId, ticket: login.ticket };
+      }),
+    );
+    const made = await Promise.all(tickets.map(({ browserId, ticket }) => h.caller({ browserId }).weibo.register({ ticket })));
+    const names = made.map((m) => m.user.account);
+    expect(new Set(names).size).toBe(30);
+    for (const name of names) expect(name).toMatch(/^wb_[a-z0-9]{8}$/);
   });
 });

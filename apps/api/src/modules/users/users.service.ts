@@ -67,10 +67,11 @@ export async function createUserWithMadeName(
   passwordHash: string | null,
   profile: { displayName: string | null; avatarUrl: string | null },
   now: number,
+  makeName: () => string = madeAccountName,
 ): Promise<UserRow> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createUser(trx, madeAccountName(), passwordHash, profile, now);
+      return await createUser(trx, makeName(), passwordHash, profile, now);
     } catch (error) {
       if (!(error instanceof AppError && error.reason === 'ACCOUNT_TAKEN') || attempt >= MADE_NAME_ATTEMPTS) throw error;
     }
