@@ -2,8 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACTIVITY_KINDS, ERROR_REASON_LIST } from '@weibo-login/shared';
 import zhCN from '../src/i18n/zh-CN.ts';
 import en from '../src/i18n/en.ts';
-import { i18n, setLocale } from '../src/i18n/index.ts';
+import accountZh from '../src/i18n/lazy/account.zh-CN.ts';
+import accountEn from '../src/i18n/lazy/account.en.ts';
+import weiboZh from '../src/i18n/lazy/weibo.zh-CN.ts';
+import weiboEn from '../src/i18n/lazy/weibo.en.ts';
+import { i18n, loadMessages, setLocale } from '../src/i18n/index.ts';
 import { errorMessage, formatWait, toUiError } from '../src/lib/errors.ts';
+import { IN_APP_BROWSERS } from '@weibo-login/shared/user-agent';
 
 type Tree = { [key: string]: string | ((...args: never[]) => string) | Tree };
 
@@ -12,6 +17,12 @@ function leaves(tree: Tree, prefix = ''): [string, unknown][] {
     typeof value === 'object' ? leaves(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value] as [string, unknown]],
   );
 }
+
+const PAIRS = [
+  ['core', zhCN, en],
+  ['account', accountZh, accountEn],
+  ['weibo', weiboZh, weiboEn],
+] as const;
 
 afterEach(async () => {
   await setLocale('zh-CN', { remember: false });
@@ -27,21 +38,68 @@ describe('messages', () => {
 
   it('has every activity kind in both languages', () => {
     for (const kind of ACTIVITY_KINDS) {
-      expect(zhCN.activity, kind).toHaveProperty(kind);
-      expect(en.activity, kind).toHaveProperty(kind);
+      expect(accountZh.activity.kinds, kind).toHaveProperty(kind);
+      expect(accountEn.activity.kinds, kind).toHaveProperty(kind);
     }
   });
 
-  it('has the same keys in English as in Chinese', () => {
-    expect(leaves(en as unknown as Tree).map(([key]) => key)).toEqual(leaves(zhCN as unknown as Tree).map(([key]) => key));
+  it('names every in-app browser and its menu item in both languages', () => {
+    for (const app of IN_APP_BROWSERS) {
+      for (const messages of [zhCN, en]) {
+        expect(messages.inApp.apps, app).toHaveProperty(app);
+        expect(messages.inApp.menuItems, app).toHaveProperty(app);
+      }
+    }
+  });
+
+  it.each(PAIRS)('has the same keys in English as in Chinese (%s)', (_part, zh, english) => {
+    expect(leaves(english as unknown as Tree).map(([key]) => key)).toEqual(leaves(zh as unknown as Tree).map(([key]) => key));
   });
 
   // The production build has no message compiler (vite.config.ts): a plain string is shown as it
   // is, so one holding message syntax would show braces in production but not in dev.
-  it('keeps message syntax out of plain strings', () => {
-    for (const [key, value] of [...leaves(zhCN as unknown as Tree), ...leaves(en as unknown as Tree)]) {
+  it.each(PAIRS)('keeps message syntax out of plain strings (%s)', (_part, zh, english) => {
+    for (const [key, value] of [...leaves(zh as unknown as Tree), ...leaves(english as unknown as Tree)]) {
       if (typeof value === 'string') expect(value, key).not.toMatch(/[{}@|]/);
     }
+  });
+
+  it('says "bind" nowhere in English: Weibo is linked and unlinked', () => {
+    for (const [, , english] of PAIRS) {
+      for (const [key, value] of leaves(english as unknown as Tree)) {
+        if (typeof value === 'string') expect(value, key).not.toMatch(/\bbind|\bbound\b|\bunbind/i);
+      }
+    }
+  });
+});
+
+describe('plurals', () => {
+  it('counts in English as English does, and in Chinese without forms', async () => {
+    expect(formatWait(60)).toBe('1 分钟');
+    expect(formatWait(120)).toBe('2 分钟');
+    await setLocale('en', { remember: false });
+    expect(formatWait(1)).toBe('1 second');
+    expect(formatWait(42)).toBe('42 seconds');
+    expect(formatWait(60)).toBe('1 minute');
+    expect(formatWait(61)).toBe('2 minutes');
+    expect(formatWait(3600)).toBe('1 hour');
+    expect(formatWait(7200)).toBe('2 hours');
+  });
+
+  it('counts devices in English', async () => {
+    await loadMessages('account');
+    await setLocale('en', { remember: false });
+    expect(i18n.global.t('devices.signOutOthersConfirm', 1)).toBe('Sign out the other device? This device stays signed in.');
+    expect(i18n.global.t('devices.signOutOthersConfirm', 3)).toBe('Sign out all 3 other devices? This device stays signed in.');
+  });
+});
+
+describe('message parts', () => {
+  it('fetches a part in the current language, and in the new one on a switch', async () => {
+    await loadMessages('weibo');
+    expect(i18n.global.t('callback.bindHeading')).toBe('还差一步');
+    await setLocale('en', { remember: false });
+    expect(i18n.global.t('callback.bindHeading')).toBe('One more step');
   });
 });
 
@@ -66,7 +124,12 @@ describe('error messages', () => {
     expect(errorMessage({ reason: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 30 })).toBe(
       'Too many failed attempts. Please try again in 30 seconds.',
     );
-    expect(errorMessage({ reason: 'BAD_CREDENTIALS' })).toBe('Wrong account or password.');
+    expect(errorMessage({ reason: 'BAD_CREDENTIALS' })).toBe('Wrong account name or password.');
+  });
+
+  it('says "wrong password" where only a password was asked for', () => {
+    expect(errorMessage({ reason: 'BAD_CREDENTIALS' })).toBe('账号或密码错误。');
+    expect(errorMessage({ reason: 'BAD_CREDENTIALS' }, { passwordOnly: true })).toBe('密码错误。');
   });
 
   it('remembers the chosen language and sets <html lang>', async () => {

@@ -1,41 +1,41 @@
 /**
  * The page Weibo comes back to (/weibo), as state: what Weibo sent is read and taken out of the
- * address bar at once, so a reload or Back never sends a spent code again; then weibo.login (or
- * weibo.connect, for a trip started on the account page) decides: signed in, the bind panel, or
- * a problem that says what happened and how to go on. Call it from the view's setup.
+ * address bar at once, so a reload or Back never sends a spent code again; then weibo.finish
+ * decides (the server knows what the trip was for): signed in, the bind panel, a Weibo connected
+ * or a re-authentication, or a problem that says what happened and how to go on.
+ * The page never waits without end: after FINISH_PATIENCE_MS it offers the ways on while it keeps
+ * waiting. Call it from the view's setup.
  */
-import { onMounted, ref, shallowRef } from 'vue';
+import { onBeforeUnmount, onMounted, ref, shallowRef } from 'vue';
 import { useRouter } from 'vue-router';
 import type { BindRequired, SignedIn } from '@weibo-login/shared';
 import type { WeiboProblem } from '../components/WeiboProblemPanel.vue';
 import { toUiError, type UiError } from '../lib/errors.ts';
 import { setFlash } from '../lib/flash.ts';
+import { markReauthenticated, takeResume } from './useReauth.ts';
 import { useSession } from './useSession.ts';
-import {
-  forgetPendingBind,
-  pendingBind,
-  readWeiboReturn,
-  scrubWeiboReturnFromAddress,
-  takeTrip,
-  useWeiboLogin,
-  type WeiboTrip,
-} from './useWeiboLogin.ts';
+import { forgetPendingBind, pendingBind, readWeiboReturn, scrubWeiboReturnFromAddress, useWeiboReturn } from './useWeiboReturn.ts';
+
+/** How long the page shows only "正在确认…" before it also offers retry and the password. The API
+ * bounds each call to Weibo (WEIBO_TIMEOUT_MS, 5 s by default) and makes two: past this, something
+ * is wrong beyond a slow Weibo, and the person should not be left looking at a spinner. */
+export const FINISH_PATIENCE_MS = 15_000;
 
 export function useWeiboCallback() {
   const router = useRouter();
-  const weibo = useWeiboLogin();
+  const weibo = useWeiboReturn();
   const { isSignedIn } = useSession();
 
   // Synchronously, during setup: nothing may run between arriving and scrubbing the address.
   const weiboReturn = readWeiboReturn(window.location.search);
   if (weiboReturn.kind !== 'none') scrubWeiboReturnFromAddress();
-  const trip = ref<WeiboTrip>(
-    weiboReturn.kind === 'code' || weiboReturn.kind === 'denied' ? takeTrip(weiboReturn.state) : { intent: 'login' },
-  );
 
   const phase = ref<'working' | 'bind' | 'problem'>('working');
+  /** Still working past FINISH_PATIENCE_MS. */
+  const slow = ref(false);
   const pending = shallowRef<BindRequired | null>(null);
   const problem = shallowRef<WeiboProblem>({ kind: 'missing' });
+  let patience: ReturnType<typeof setTimeout> | undefined;
 
   function showProblem(next: WeiboProblem): void {
     problem.value = next;
@@ -44,24 +44,29 @@ export function useWeiboCallback() {
 
   function showBind(next: BindRequired): void {
     pending.value = next;
-    trip.value = { intent: 'login', redirectTo: next.redirectTo };
     phase.value = 'bind';
   }
 
   async function finish(code: string, state: string): Promise<void> {
+    patience = setTimeout(() => (slow.value = phase.value === 'working'), FINISH_PATIENCE_MS);
     try {
-      const outcome = await weibo.finish(code, state, trip.value);
-      if (outcome.kind === 'signed-in') {
-        // replace: Back from the destination must not come back to this page.
-        await router.replace(outcome.redirectTo);
-      } else if (outcome.kind === 'bind') {
-        showBind(outcome.pending);
-      } else {
-        setFlash({ tone: 'success', key: 'home.connected', params: { name: outcome.identity.screenName } });
-        await router.replace({ name: 'home' });
+      const outcome = await weibo.finish(code, state);
+      // replace: Back from the destination must not come back to this page.
+      if (outcome.kind === 'signed-in') return void (await router.replace(outcome.redirectTo));
+      if (outcome.kind === 'bind') return showBind(outcome.pending);
+      if (outcome.kind === 'connected') {
+        setFlash({ tone: 'success', key: 'account.connected', params: { name: outcome.identity.screenName } });
+        return void (await router.replace({ name: 'home' }));
       }
+      markReauthenticated(outcome.until);
+      const resume = takeResume();
+      setFlash({ tone: 'success', key: 'account.reauthenticated' });
+      await router.replace(resume === 'delete' ? { name: 'delete-account' } : { name: 'home', query: resume ? { resume } : {} });
     } catch (caught) {
       showProblem({ kind: 'api', error: toUiError(caught) });
+    } finally {
+      clearTimeout(patience);
+      slow.value = false;
     }
   }
 
@@ -86,6 +91,7 @@ export function useWeiboCallback() {
     if (isSignedIn.value) return void (await router.replace({ name: 'home' }));
     showProblem({ kind: 'missing' });
   });
+  onBeforeUnmount(() => clearTimeout(patience));
 
-  return { phase, pending, problem, trip, onSignedIn, onDeadEnd };
+  return { phase, slow, pending, problem, isSignedIn, onSignedIn, onDeadEnd };
 }

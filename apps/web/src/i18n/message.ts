@@ -12,3 +12,12 @@ export type ParamMessage = (ctx: MessageContext) => string;
 export function p(parts: TemplateStringsArray, ...names: string[]): ParamMessage {
   return (ctx) => parts.reduce((text, part, index) => text + String(ctx.named(names[index - 1]!) ?? '') + part);
 }
+
+/**
+ * English singular and plural, picked by vue-i18n's own plural rule from the count given to
+ * `t(key, count)` (which also passes the count as the parameter `n`): "1 minute", "2 minutes".
+ * This is the runtime half of vue-i18n's plural support, so it needs no message compiler either.
+ */
+export function plural(one: ParamMessage, other: ParamMessage): ParamMessage {
+  return (ctx) => ctx.plural([one(ctx), other(ctx)]);
+}

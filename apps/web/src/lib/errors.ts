@@ -39,22 +39,29 @@ export function toUiError(error: unknown): UiError {
   return uiError;
 }
 
-/** A wait as people say it: "45 秒", "3 分钟", "2 hours" (rounded up, never "0"). */
+/** A wait as people say it: "45 秒", "1 minute", "2 hours" (rounded up, never "0"). The count
+ * goes to vue-i18n as the plural count, which English messages use to pick their form. */
 export function formatWait(totalSeconds: number): string {
   const { t } = i18n.global;
   const seconds = Math.max(1, Math.ceil(totalSeconds));
-  if (seconds < 60) return t('time.seconds', { n: seconds });
-  if (seconds < 3600) return t('time.minutes', { n: Math.ceil(seconds / 60) });
-  return t('time.hours', { n: Math.ceil(seconds / 3600) });
+  if (seconds < 60) return t('time.seconds', seconds);
+  if (seconds < 3600) return t('time.minutes', Math.ceil(seconds / 60));
+  return t('time.hours', Math.ceil(seconds / 3600));
 }
 
-export function errorMessage(error: UiError): string {
+export interface MessageOptions {
+  /** The form asked for a password only (no account name): BAD_CREDENTIALS means "wrong password". */
+  passwordOnly?: boolean;
+}
+
+export function errorMessage(error: UiError, options: MessageOptions = {}): string {
   const { t } = i18n.global;
   if (error.reason === 'TOO_MANY_ATTEMPTS') {
     return error.retryAfterSeconds === undefined
       ? t('errors.TOO_MANY_ATTEMPTS_LATER')
       : t('errors.TOO_MANY_ATTEMPTS', { wait: formatWait(error.retryAfterSeconds) });
   }
+  if (error.reason === 'BAD_CREDENTIALS' && options.passwordOnly) return t('errors.WRONG_PASSWORD');
   return t(`errors.${error.reason}`);
 }
 

@@ -8,6 +8,7 @@ import { currentToken } from '../lib/stored-session.ts';
 import { onUnauthenticated } from '../lib/trpc-events.ts';
 import { setFlash } from '../lib/flash.ts';
 import { safeRedirect } from '../lib/redirect.ts';
+import { withMessages } from '../i18n/index.ts';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,8 +24,14 @@ export const routes: RouteRecordRaw[] = [
   {
     path: '/',
     name: 'home',
-    component: () => import('../views/HomeView.vue'),
+    component: withMessages('account', () => import('../views/HomeView.vue')),
     meta: { requiresAuth: true, titleKey: 'titles.home' },
+  },
+  {
+    path: '/account/delete',
+    name: 'delete-account',
+    component: withMessages('account', () => import('../views/DeleteAccountView.vue')),
+    meta: { requiresAuth: true, titleKey: 'titles.deleteAccount' },
   },
   {
     path: '/login',
@@ -42,10 +49,29 @@ export const routes: RouteRecordRaw[] = [
     // Weibo's redirect_uri: it must take its code whether or not someone is signed in.
     path: '/weibo',
     name: 'weibo-callback',
-    component: () => import('../views/WeiboCallbackView.vue'),
+    component: withMessages('weibo', () => import('../views/WeiboCallbackView.vue')),
     meta: { titleKey: 'titles.weibo' },
   },
-  { path: '/:unknown(.*)*', redirect: { name: 'home' } },
+  {
+    path: '/terms',
+    name: 'terms',
+    component: () => import('../views/LegalView.vue'),
+    props: { doc: 'terms' },
+    meta: { titleKey: 'titles.terms' },
+  },
+  {
+    path: '/privacy',
+    name: 'privacy',
+    component: () => import('../views/LegalView.vue'),
+    props: { doc: 'privacy' },
+    meta: { titleKey: 'titles.privacy' },
+  },
+  {
+    path: '/:unknown(.*)*',
+    name: 'not-found',
+    component: () => import('../views/NotFoundView.vue'),
+    meta: { titleKey: 'titles.notFound' },
+  },
 ];
 
 export function createAppRouter(history: RouterHistory): Router {

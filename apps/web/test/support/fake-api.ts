@@ -40,8 +40,49 @@ export function apiError(reason: ErrorReason, extra: Record<string, unknown> = {
 }
 
 export const session = { token: 'header.payload.signature', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
-export const user = { id: '1', account: 'alice', displayName: null, avatarUrl: null };
+export const user = { id: '1', account: 'alice', displayName: null, avatarUrl: null, hasPassword: true };
 
 export function signedIn(redirectTo = '/') {
   return { status: 'signed_in' as const, session, user, redirectTo };
+}
+
+export function bindRequired(overrides: { canRegister?: boolean; screenName?: string; redirectTo?: string } = {}) {
+  return {
+    status: 'bind_required' as const,
+    ticket: 'ticket-1',
+    profile: {
+      uid: '5285840175',
+      screenName: overrides.screenName ?? '林小暖',
+      avatarUrl: 'http://127.0.0.1:4000/avatars/5285840175.svg',
+    },
+    redirectTo: overrides.redirectTo ?? '/?from=weibo',
+    canRegister: overrides.canRegister ?? true,
+  };
+}
+
+export const weiboIdentity = {
+  provider: 'weibo' as const,
+  uid: '5285840175',
+  screenName: '林小暖',
+  avatarUrl: null,
+  boundAt: '2026-01-02T03:04:05.000Z',
+};
+
+const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const WEIBO_IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Weibo (iPhone15,2__weibo__14.6.0__iphone__os17.5)';
+export const userAgents = { CHROME_WINDOWS, WEIBO_IPHONE };
+
+export function device(
+  overrides: Partial<{ id: string; current: boolean; userAgent: string | null; method: 'password' | 'weibo'; ip: string | null }> = {},
+) {
+  return {
+    id: overrides.id ?? 'd1',
+    current: overrides.current ?? false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastUsedAt: '2026-01-02T00:00:00.000Z',
+    ip: overrides.ip === undefined ? '203.0.113.7' : overrides.ip,
+    userAgent: overrides.userAgent === undefined ? CHROME_WINDOWS : overrides.userAgent,
+    method: overrides.method ?? 'password',
+  };
 }
