@@ -32,6 +32,7 @@ const LAYERS_PROGRAM: NodeProgram = {
 };
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
+export const BENCH_DATA_KEY = 'be'.repeat(32);
 /** The bench's own Weibo app, registered in the simulator each run (startSimulator): the API and the
  * floor run with NODE_ENV=production, which refuses the simulator's public demo app. The redirect
  * URI stays on 127.0.0.1, where production still allows http:. */
@@ -165,6 +166,7 @@ export function apiEnvironment(options: ApiOptions): Record<string, string> {
     HOST: '127.0.0.1',
     DATABASE_URL: options.databaseUrl,
     JWT_SECRET: BENCH_SECRET,
+    DATA_ENCRYPTION_KEY: BENCH_DATA_KEY,
     WEIBO_CLIENT_ID,
     WEIBO_CLIENT_SECRET,
     WEIBO_API_BASE: options.simUrl,

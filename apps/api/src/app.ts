@@ -1,7 +1,9 @@
 /** Builds the running application from a Config: database, migrations, services, server. */
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { type Config, DEV_DATA_KEY_HEX } from './config.ts';
+import { createSigningKeys } from './crypto/jwt.ts';
+import { createTokenCipher } from './crypto/token-cipher.ts';
+import { type DatabaseClient, openDatabase } from './db/client.ts';
 import type { Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
@@ -10,6 +12,7 @@ import { startSweeper } from './maintenance.ts';
 import { createStoredHashCost } from './modules/passwords/hash-cost.ts';
 import { createBcryptHasher, type PasswordHasher } from './modules/passwords/password-hasher.ts';
 import { createRevocationQueue } from './modules/weibo-login/revocation-queue.ts';
+import { resealStoredTokens } from './modules/weibo-login/stored-tokens.ts';
 import { handleRevocationHint } from './modules/weibo-login/weibo-binding.service.ts';
 import type { OAuthProvider } from './oauth/provider.ts';
 import { createWeiboProvider } from './oauth/weibo.ts';
@@ -23,6 +26,8 @@ import { DEFAULT_SITE, type SiteConfig } from './types.ts';
  */
 const DATABASE_POOL_SIZE = 16;
 
+const DEV_DATA_KEYS = { current: Buffer.from(DEV_DATA_KEY_HEX, 'hex'), previous: [] };
+
 export interface App extends Server {
   deps: AppDeps;
 }
@@ -30,6 +35,10 @@ export interface App extends Server {
 export interface DepsParts {
   db: Db;
   jwtSecret: string;
+  /** JWT_PREVIOUS_SECRETS: still verify, never sign. */
+  jwtPreviousSecrets?: readonly string[];
+  /** DATA_ENCRYPTION_KEY and its previous keys; the development key unless given. */
+  dataKeys?: { current: Buffer; previous: Buffer[] };
   weibo: OAuthProvider;
   hasher: PasswordHasher;
   log: Logger;
@@ -41,11 +50,13 @@ export interface DepsParts {
 
 /** The services' dependencies from their parts: the API, the tests and the bench build them here. */
 export async function createDeps(parts: DepsParts): Promise<AppDeps> {
-  const { weiboCallBudgetPerMinute, site = DEFAULT_SITE, ...rest } = parts;
+  const { weiboCallBudgetPerMinute, site = DEFAULT_SITE, jwtSecret, jwtPreviousSecrets = [], dataKeys = DEV_DATA_KEYS, ...rest } = parts;
   const storedHashCost = createStoredHashCost(parts.hasher.cost);
   await storedHashCost.refresh(parts.db);
   const deps: AppDeps = {
     ...rest,
+    jwtKeys: createSigningKeys(jwtSecret, jwtPreviousSecrets),
+    tokens: createTokenCipher(dataKeys.current, dataKeys.previous),
     site,
     storedHashCost,
     limits: createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
@@ -54,11 +65,26 @@ export async function createDeps(parts: DepsParts): Promise<AppDeps> {
   return deps;
 }
 
-export async function buildApp(config: Config, logger: Logger, now: () => number = Date.now): Promise<App> {
-  const database = openDatabase(config.database, { poolSize: DATABASE_POOL_SIZE });
+/** The services' dependencies built from a Config, without a server: the API's and the operator's
+ * tool's (`pnpm admin`) one way to them. `close` releases the database and the bcrypt threads. */
+export interface OpenedDeps {
+  deps: AppDeps;
+  dialect: DatabaseClient['dialect'];
+  close(): Promise<void>;
+}
+
+export async function openAppDeps(
+  config: Config,
+  logger: Logger,
+  options: { now?: () => number; migrate: boolean; poolSize?: number },
+): Promise<OpenedDeps> {
+  const now = options.now ?? Date.now;
+  const database = openDatabase(config.database, { poolSize: options.poolSize ?? DATABASE_POOL_SIZE });
   try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) logger.info({ migrations: applied, database: database.dialect }, 'database migrated');
+    if (options.migrate) {
+      const applied = await migrateToLatest(database.db);
+      if (applied.length > 0) logger.info({ migrations: applied, database: database.dialect }, 'database migrated');
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -68,6 +94,8 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
   const deps = await createDeps({
     db: database.db,
     jwtSecret: config.jwtSecret,
+    jwtPreviousSecrets: config.jwtPreviousSecrets,
+    dataKeys: config.dataKeys,
     weibo: createWeiboProvider(config.weibo, logger, now),
     hasher,
     log: logger,
@@ -75,7 +103,25 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
     weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
     site: config.site,
   });
+  return {
+    deps,
+    dialect: database.dialect,
+    async close() {
+      await deps.revocations.drained();
+      await deps.weibo.close();
+      await Promise.all([database.close(), hasher.close()]);
+    },
+  };
+}
+
+export async function buildApp(config: Config, logger: Logger, now: () => number = Date.now): Promise<App> {
+  const opened = await openAppDeps(config, logger, { now, migrate: true });
+  const { deps } = opened;
   // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.
+  // Tokens stored in plaintext (before sealing existed) or under an older key are sealed anew now, in the background.
+  resealStoredTokens(deps).catch((error: unknown) =>
+    logger.warn({ err: error }, 'sealing the stored Weibo tokens failed; the sweep tries again'),
+  );
   const server = await createServer(deps, { ...config, longestRequestMs: 2 * config.weibo.timeoutMs + 1000 }, logger);
   const stopSweeper = startSweeper(deps, { auditRetentionDays: config.auditRetentionDays });
   return {
@@ -84,8 +130,7 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
     async stop() {
       stopSweeper();
       await server.stop();
-      await deps.revocations.drained();
-      await Promise.all([database.close(), hasher.close()]);
+      await opened.close();
     },
   };
 }

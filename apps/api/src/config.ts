@@ -5,6 +5,7 @@
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { isInAppPath } from '@weibo-login/shared/paths';
+import { parseDataKey } from './crypto/token-cipher.ts';
 import { z } from 'zod';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
 import { SIMULATOR_MOBILE_AUTHORIZE_PATH, WEIBO_DEFAULT_URLS } from './oauth/weibo.ts';
@@ -12,6 +13,8 @@ import { DEFAULT_SITE, type SiteConfig, type WeiboConfig } from './types.ts';
 
 /** Used only outside production; the production start refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+/** DATA_ENCRYPTION_KEY outside production when unset; the production start refuses it. */
+export const DEV_DATA_KEY_HEX = 'de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7de7d';
 
 /** The simulator's demo app (packages/weibo-sim DEMO_APP): what `pnpm dev` talks to when no Weibo
  * app is configured. A test checks these still match the simulator. */
@@ -35,6 +38,10 @@ export interface Config {
   port: number;
   database: DatabaseConfig;
   jwtSecret: string;
+  /** (2e) Older secrets that still verify tokens they signed (JWT_PREVIOUS_SECRETS). */
+  jwtPreviousSecrets: string[];
+  /** (2e) Seals stored Weibo tokens (DATA_ENCRYPTION_KEY); the previous keys still open what they sealed. */
+  dataKeys: { current: Buffer; previous: Buffer[] };
   weibo: WeiboConfig & { usingSimulator: boolean };
   bcryptCost: number;
   /** The proxies whose X-Forwarded-For is believed (addresses, CIDRs, proxy-addr's names), as
@@ -61,6 +68,9 @@ const env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().optional(),
   JWT_SECRET: z.string().optional(),
+  JWT_PREVIOUS_SECRETS: z.string().optional(),
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  DATA_ENCRYPTION_PREVIOUS_KEYS: z.string().optional(),
   WEIBO_CLIENT_ID: z.string().min(1).optional(),
   WEIBO_CLIENT_SECRET: z.string().min(1).optional(),
   WEIBO_REDIRECT_URI: httpUrl.default('http://127.0.0.1:5173/weibo'),
@@ -99,6 +109,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.PORT,
     database: parseDatabaseUrl(e.DATABASE_URL, cwd),
     jwtSecret: parseJwtSecret(e.JWT_SECRET, production),
+    jwtPreviousSecrets: parsePreviousSecrets(e.JWT_PREVIOUS_SECRETS),
+    dataKeys: parseDataKeys(e.DATA_ENCRYPTION_KEY, e.DATA_ENCRYPTION_PREVIOUS_KEYS, production),
     weibo: parseWeibo(e, production),
     bcryptCost: e.BCRYPT_COST,
     trustProxy: parseTrustProxy(e.TRUST_PROXY, production),
@@ -160,6 +172,45 @@ function parseJwtSecret(value: string | undefined, production: boolean): string 
   if (value.length < 32) throw new ConfigError('JWT_SECRET: must be at least 32 characters');
   if (production && value === DEV_JWT_SECRET) throw new ConfigError('JWT_SECRET: the development default is refused in production');
   return value;
+}
+
+/** Comma-separated, each at least 32 characters like JWT_SECRET; never printed. */
+function parsePreviousSecrets(value: string | undefined): string[] {
+  const secrets = (value ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+  if (secrets.some((secret) => secret.length < 32))
+    throw new ConfigError('JWT_PREVIOUS_SECRETS: each secret must be at least 32 characters');
+  return secrets;
+}
+
+const DATA_KEY_FORM =
+  'must be 32 bytes as 64 hex characters or base64 (e.g. node -e "console.log(crypto.randomBytes(32).toString(\'hex\'))")';
+
+function parseDataKeys(value: string | undefined, previous: string | undefined, production: boolean): Config['dataKeys'] {
+  let current: Buffer;
+  if (!value?.trim()) {
+    if (production) throw new ConfigError(`DATA_ENCRYPTION_KEY: required when NODE_ENV=production; ${DATA_KEY_FORM}`);
+    current = Buffer.from(DEV_DATA_KEY_HEX, 'hex');
+  } else {
+    const parsed = parseDataKey(value);
+    if (!parsed) throw new ConfigError(`DATA_ENCRYPTION_KEY: ${DATA_KEY_FORM}`);
+    if (production && parsed.equals(Buffer.from(DEV_DATA_KEY_HEX, 'hex'))) {
+      throw new ConfigError('DATA_ENCRYPTION_KEY: the development default is refused in production');
+    }
+    current = parsed;
+  }
+  const older = (previous ?? '')
+    .split(',')
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .map((text) => {
+      const parsed = parseDataKey(text);
+      if (!parsed) throw new ConfigError(`DATA_ENCRYPTION_PREVIOUS_KEYS: each key ${DATA_KEY_FORM}`);
+      return parsed;
+    });
+  return { current, previous: older };
 }
 
 function parseWeibo(e: z.infer<typeof env>, production: boolean): Config['weibo'] {

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { SigningKeys } from './crypto/jwt.ts';
+import type { TokenCipher } from './crypto/token-cipher.ts';
 import type { Db } from './db/database.ts';
 import type { WorkLimits } from './limits/rate-limits.ts';
 import type { StoredHashCost } from './modules/passwords/hash-cost.ts';
@@ -10,7 +12,10 @@ import type { SiteConfig } from './types.ts';
 /** What the services need, built once at start (app.ts) or per test. */
 export interface AppDeps {
   db: Db;
-  jwtSecret: string;
+  /** JWT_SECRET signs; it and JWT_PREVIOUS_SECRETS verify (crypto/jwt.ts). */
+  jwtKeys: SigningKeys;
+  /** Seals and opens the stored Weibo tokens (crypto/token-cipher.ts). */
+  tokens: TokenCipher;
   weibo: OAuthProvider;
   hasher: PasswordHasher;
   storedHashCost: StoredHashCost;

@@ -8,6 +8,7 @@
 import type { DbHandle } from './db/database.ts';
 import type { AppDeps } from './deps.ts';
 import { revokeSoon } from './modules/weibo-login/revocation-outbox.ts';
+import { purgeExpiredTokens, resealStoredTokens } from './modules/weibo-login/stored-tokens.ts';
 import { ATTEMPT_WINDOW_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -86,6 +87,8 @@ export async function sweepExpired(db: DbHandle, now: number, options: SweepOpti
 export function startSweeper(deps: AppDeps, options: SweepOptions): () => void {
   const timer = setInterval(() => {
     sweepExpired(deps.db, deps.now(), options)
+      .then(() => purgeExpiredTokens(deps))
+      .then(() => resealStoredTokens(deps))
       .then(() => deps.storedHashCost.refresh(deps.db))
       .catch((error: unknown) => deps.log.warn({ err: error }, 'sweep of expired rows failed'));
     // Revokes at Weibo that failed before (or whose instance stopped) are retried from the outbox.

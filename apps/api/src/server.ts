@@ -118,7 +118,7 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
       } finally {
         clearTimeout(cut);
       }
-      await deps.weibo.close();
+      // The Weibo client and the database are closed by their owner (app.ts openAppDeps).
     },
   };
 }

@@ -9,7 +9,7 @@ import { beforeEach, expect, it } from 'vitest';
 import { createDeps } from '../src/app.ts';
 import { REVOKE_CLAIM_MS, REVOKE_RETRY_FIRST_MS } from '../src/limits/bounds.ts';
 import { runDueRevocations } from '../src/modules/weibo-login/revocation-outbox.ts';
-import { describeOnEachDatabase, type Harness, reasonOf } from './support/harness.ts';
+import { describeOnEachDatabase, type Harness, reasonOf, TEST_SECRET } from './support/harness.ts';
 
 /** An account with a password and a Weibo bound through the real flow, signed in from its own browser. */
 async function boundAccount(h: Harness) {
@@ -118,7 +118,7 @@ describeOnEachDatabase('account deletion', (h) => {
     expect(await runDueRevocations(h.deps)).toEqual({ revoked: 0, retried: 1, dropped: 0 });
     expect((await outbox(h, account))[0]!.attempts).toBe(2);
     // A new process (new deps on the same database) finds it and finishes it.
-    const restarted = await createDeps({ ...h.deps, weiboCallBudgetPerMinute: 600 });
+    const restarted = await createDeps({ ...h.deps, jwtSecret: TEST_SECRET, weiboCallBudgetPerMinute: 600 });
     h.clock.advance(REVOKE_RETRY_FIRST_MS * 4);
     expect(await runDueRevocations(restarted)).toEqual({ revoked: 1, retried: 0, dropped: 0 });
     expect(await outbox(h, account)).toEqual([]);
@@ -143,7 +143,7 @@ describeOnEachDatabase('account deletion', (h) => {
     await h.caller({ token: account.token }).account.delete({ password: account.password });
     await firstAttemptFailed(h, account);
     h.clock.advance(REVOKE_RETRY_FIRST_MS * 2);
-    const other = await createDeps({ ...h.deps, weiboCallBudgetPerMinute: 600 });
+    const other = await createDeps({ ...h.deps, jwtSecret: TEST_SECRET, weiboCallBudgetPerMinute: 600 });
     const before = await revokeCalls(h);
     const runs = await Promise.all([runDueRevocations(h.deps), runDueRevocations(other)]);
     expect(runs.reduce((sum, run) => sum + run.revoked, 0)).toBe(1);

@@ -1,11 +1,18 @@
 import path from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_JWT_SECRET, loadConfig, SIMULATOR_DEFAULTS } from '../src/config.ts';
+import { ConfigError, DEV_DATA_KEY_HEX, DEV_JWT_SECRET, loadConfig, SIMULATOR_DEFAULTS } from '../src/config.ts';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../src/limits/bounds.ts';
 
 const strong = 'x'.repeat(40);
-const production = { NODE_ENV: 'production', JWT_SECRET: strong, WEIBO_CLIENT_ID: '123', WEIBO_CLIENT_SECRET: 'abc' };
+const DATA_KEY = 'a1'.repeat(32);
+const production = {
+  NODE_ENV: 'production',
+  JWT_SECRET: strong,
+  DATA_ENCRYPTION_KEY: DATA_KEY,
+  WEIBO_CLIENT_ID: '123',
+  WEIBO_CLIENT_SECRET: 'abc',
+};
 const failure = (env: Record<string, string>) => {
   try {
     loadConfig(env);
@@ -63,7 +70,43 @@ describe('configuration', () => {
     expect(failure({ LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: /);
     expect(failure({ CORS_ORIGINS: 'https://a.example/path' })).toMatch(/^CORS_ORIGINS: /);
     expect(failure({ TRUST_PROXY: 'true' })).toMatch(/^TRUST_PROXY: /);
-    expect(failure({ NODE_ENV: 'production', JWT_SECRET: strong })).toMatch(/^WEIBO_CLIENT_ID: required/);
+    expect(failure({ NODE_ENV: 'production', JWT_SECRET: strong, DATA_ENCRYPTION_KEY: DATA_KEY })).toMatch(/^WEIBO_CLIENT_ID: required/);
+  });
+
+  it('reads JWT_PREVIOUS_SECRETS, each as long as a JWT_SECRET', () => {
+    const older = 'o'.repeat(40);
+    expect(loadConfig({ JWT_PREVIOUS_SECRETS: ` ${older} , ${'p'.repeat(32)} ` }).jwtPreviousSecrets).toEqual([older, 'p'.repeat(32)]);
+    expect(loadConfig({}).jwtPreviousSecrets).toEqual([]);
+    expect(failure({ JWT_PREVIOUS_SECRETS: `${older},short` })).toMatch(/^JWT_PREVIOUS_SECRETS: each secret must be at least 32/);
+  });
+
+  it('reads DATA_ENCRYPTION_KEY as hex or base64 of 32 bytes, required in production, and its previous keys', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ DATA_ENCRYPTION_KEY: key.toString('hex') }).dataKeys.current).toEqual(key);
+    expect(loadConfig({ DATA_ENCRYPTION_KEY: key.toString('base64') }).dataKeys.current).toEqual(key);
+    expect(loadConfig({ DATA_ENCRYPTION_KEY: key.toString('base64url') }).dataKeys.current).toEqual(key);
+    expect(loadConfig({ DATA_ENCRYPTION_PREVIOUS_KEYS: `${'b2'.repeat(32)},${key.toString('base64')}` }).dataKeys.previous).toEqual([
+      Buffer.alloc(32, 0xb2),
+      key,
+    ]);
+    expect(failure({ DATA_ENCRYPTION_KEY: 'ab'.repeat(16) })).toMatch(/^DATA_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(failure({ DATA_ENCRYPTION_PREVIOUS_KEYS: 'nope' })).toMatch(/^DATA_ENCRYPTION_PREVIOUS_KEYS: /);
+    expect(failure({ ...production, DATA_ENCRYPTION_KEY: '' })).toMatch(/^DATA_ENCRYPTION_KEY: required when NODE_ENV=production/);
+    expect(failure({ ...production, DATA_ENCRYPTION_KEY: DEV_DATA_KEY_HEX })).toMatch(/^DATA_ENCRYPTION_KEY: the development default/);
+    expect(loadConfig({}).dataKeys.current).toEqual(Buffer.from(DEV_DATA_KEY_HEX, 'hex'));
+  });
+
+  it('reads the site, WEIBO_SIGNUP and the phone page', () => {
+    expect(loadConfig({}).site).toEqual({ name: 'weibo-login', icp: null, termsUrl: '/terms', privacyUrl: '/privacy', weiboSignup: 'open' });
+    const site = loadConfig({ SITE_NAME: ' 示例网 ', SITE_ICP: '京ICP备1号', TERMS_URL: 'https://example.com/t', PRIVACY_URL: '/legal/privacy', WEIBO_SIGNUP: 'closed' }).site;
+    expect(site).toEqual({ name: '示例网', icp: '京ICP备1号', termsUrl: 'https://example.com/t', privacyUrl: '/legal/privacy', weiboSignup: 'closed' });
+    expect(failure({ WEIBO_SIGNUP: 'maybe' })).toMatch(/^WEIBO_SIGNUP: must be open or closed/);
+    expect(failure({ TERMS_URL: 'javascript:alert(1)' })).toMatch(/^TERMS_URL: /);
+    expect(failure({ PRIVACY_URL: '//evil.example' })).toMatch(/^PRIVACY_URL: /);
+    expect(loadConfig(production).weibo.mobileAuthorizeUrl).toBe('https://open.weibo.cn/oauth2/authorize');
+    expect(failure({ ...production, WEIBO_MOBILE_AUTHORIZE_URL: 'http://open.weibo.cn/oauth2/authorize' })).toMatch(
+      /^WEIBO_MOBILE_AUTHORIZE_URL: must be an https: URL in production/,
+    );
   });
 
   it('reads DATABASE_URL, TRUST_PROXY and CORS_ORIGINS', () => {

@@ -57,7 +57,9 @@ describeOnEachDatabase('Weibo login', (h) => {
       expect(login.status).toBe('signed_in');
       if (login.status === 'signed_in') expect(login.user.id).toBe(registered.user.id);
     }
-    expect(tokenAfterBind.access_token).toMatch(/^2\.00/);
+    // (2e) Stored sealed: only the API's keys open it.
+    expect(tokenAfterBind.access_token).toMatch(/^wlenc1\./);
+    expect(h.deps.tokens.open(tokenAfterBind.access_token!)).toMatch(/^2\.00/);
     expect(await h.db.selectFrom('identities').where('provider_uid', '=', uid).select('id').execute()).toHaveLength(1);
   });
 

@@ -7,7 +7,7 @@
 import type { OAuthIntent } from '@weibo-login/shared';
 import type { DbHandle } from '../db/database.ts';
 import { prepareQuery } from '../db/prepared.ts';
-import { randomToken, sameDigest, sha256Hex } from '../crypto.ts';
+import { randomToken, sameDigest, sha256Hex } from '../crypto/random.ts';
 import { AppError } from '../errors.ts';
 import { OUTSTANDING_STATES_PER_ADDRESS, OUTSTANDING_STATES_PER_BROWSER } from '../limits/bounds.ts';
 

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../deps.ts';
 import type { RequestInfo } from '../types.ts';
-import { randomToken } from '../crypto.ts';
+import { randomToken } from '../crypto/random.ts';
 import { addressKeyOf } from '../limits/address.ts';
 import { KNOWN_BROWSER_TTL_MS } from '../limits/bounds.ts';
 

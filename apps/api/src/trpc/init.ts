@@ -71,7 +71,7 @@ export const browserProcedure = base.use(({ ctx, next }) => {
 async function sessionOf(ctx: Context) {
   const match = /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(ctx.authorization ?? '');
   if (!match) return null;
-  return verifySession(ctx.deps.db, ctx.deps.jwtSecret, match[1]!, ctx.deps.now(), ctx.log);
+  return verifySession(ctx.deps.db, ctx.deps.jwtKeys, match[1]!, ctx.deps.now(), ctx.log);
 }
 
 /** Public, with `ctx.session` the request's verified session, or null (no token, or a dead one):

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET, SIMULATOR_DEFAULTS } from '../../src/config.ts';
+import { DEV_DATA_KEY_HEX, DEV_JWT_SECRET, SIMULATOR_DEFAULTS } from '../../src/config.ts';
 import { launch } from '@weibo-login/test-support';
 import { API_PROGRAM } from '../../src/program.ts';
 import { apiEnv, spawnApi } from '../support/api-process.ts';
@@ -21,6 +21,7 @@ afterAll(() => {
 });
 
 const STRONG_SECRET = 'prod-3f9c1e7a5b2d8046c1e9f7a3b5d2e8c0-4a6b';
+const DATA_KEY = '5c'.repeat(32);
 // A Weibo app of its own: production refuses the simulator's demo app that apiEnv gives. The
 // Weibo URLs stay on 127.0.0.1, the one place production still allows http:.
 const APP_SECRET = 'prod-app-secret-7d41c09e2b5a8f36e1d0c4b7a9f2e5d8';
@@ -28,6 +29,7 @@ const production = () =>
   apiEnv('http://127.0.0.1:9', {
     NODE_ENV: 'production',
     JWT_SECRET: STRONG_SECRET,
+    DATA_ENCRYPTION_KEY: DATA_KEY,
     WEIBO_CLIENT_ID: '2870510993',
     WEIBO_CLIENT_SECRET: APP_SECRET,
     DATABASE_URL: `sqlite:${path.join(tmp, 'prod.sqlite')}`,
@@ -49,6 +51,13 @@ const without = (env: Record<string, string>, ...names: string[]) =>
 describe('the production start refuses weak configuration', () => {
   const cases: [string, () => Record<string, string>, RegExp, string?][] = [
     ['no JWT_SECRET', () => without(production(), 'JWT_SECRET'), /^Configuration error: JWT_SECRET: required/],
+    ['no DATA_ENCRYPTION_KEY', () => without(production(), 'DATA_ENCRYPTION_KEY'), /^Configuration error: DATA_ENCRYPTION_KEY: required/],
+    [
+      'the development DATA_ENCRYPTION_KEY',
+      () => ({ ...production(), DATA_ENCRYPTION_KEY: DEV_DATA_KEY_HEX }),
+      /^Configuration error: DATA_ENCRYPTION_KEY: the development default/,
+      DEV_DATA_KEY_HEX,
+    ],
     ['an empty JWT_SECRET', () => ({ ...production(), JWT_SECRET: '' }), /^Configuration error: JWT_SECRET: required/],
     [
       'a short JWT_SECRET',
@@ -163,6 +172,6 @@ describe('the production start refuses weak configuration', () => {
     expect((await fetch(`${api.url}/api/healthz`)).status).toBe(200);
     expect(await api.stop()).toEqual({ code: 0, signal: null });
     expect(api.output()).toMatch(/api listening/);
-    for (const secret of [STRONG_SECRET, production().WEIBO_CLIENT_SECRET!]) expect(api.output()).not.toContain(secret);
+    for (const secret of [STRONG_SECRET, production().WEIBO_CLIENT_SECRET!, DATA_KEY]) expect(api.output()).not.toContain(secret);
   });
 });

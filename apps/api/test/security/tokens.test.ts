@@ -5,7 +5,7 @@
  * weibo-binding.test.ts (expired, spent, other browser, other account, logout) are not repeated.
  */
 import { expect, it } from 'vitest';
-import { signToken } from '../../src/tokens.ts';
+import { signToken } from '../../src/crypto/jwt.ts';
 import { describeOnEachDatabase, reasonOf, TEST_SECRET } from '../support/harness.ts';
 import { claimsOf, flippedChar, flippedSignature, OTHER_SECRET, resignedWith, tampered, unsigned } from '../support/forge.ts';
 

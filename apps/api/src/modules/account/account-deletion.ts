@@ -29,15 +29,34 @@ export async function deleteOwnAccount(
   return { ok: true };
 }
 
-/** Deletes the account and all that is its (the services' and the operator's tool's one way). */
-export async function deleteAccount(deps: AppDeps, user: Pick<UserRow, 'id' | 'account_key'>): Promise<void> {
+export interface DeletionOptions {
+  /** An operator's reason (`pnpm admin users delete`), kept on the anonymous account_deleted event. */
+  reason?: string;
+  /** false: the caller runs the outbox itself and waits for it (the operator's tool, which exits
+   * afterwards); otherwise the revoke is started in the background. */
+  revokeInBackground?: boolean;
+}
+
+/** Deletes the account and all that is its (the services' and the operator's tool's one way).
+ * Answers whether a revoke at Weibo was queued in the outbox. */
+export async function deleteAccount(
+  deps: AppDeps,
+  user: Pick<UserRow, 'id' | 'account_key'>,
+  options: DeletionOptions = {},
+): Promise<{ revokeQueued: boolean }> {
   const now = deps.now();
-  const revoking = await inTransaction(deps.db, (trx) => deleteAccountRows(trx, user, now));
-  if (revoking) revokeSoon(deps);
+  const revokeQueued = await inTransaction(deps.db, (trx) => deleteAccountRows(trx, user, now, options.reason ?? null));
+  if (revokeQueued && options.revokeInBackground !== false) revokeSoon(deps);
+  return { revokeQueued };
 }
 
 /** The rows, child tables first; answers whether a revoke at Weibo was queued. */
-async function deleteAccountRows(trx: DbHandle, user: Pick<UserRow, 'id' | 'account_key'>, now: number): Promise<boolean> {
+async function deleteAccountRows(
+  trx: DbHandle,
+  user: Pick<UserRow, 'id' | 'account_key'>,
+  now: number,
+  reason: string | null,
+): Promise<boolean> {
   const identities = await trx
     .selectFrom('identities')
     .select(['access_token', 'token_expires_at'])
@@ -59,6 +78,6 @@ async function deleteAccountRows(trx: DbHandle, user: Pick<UserRow, 'id' | 'acco
     .where('user_id', '=', user.id)
     .execute();
   await trx.deleteFrom('users').where('id', '=', user.id).execute();
-  await recordEvent(trx, { kind: 'account_deleted', userId: null, ip: null, userAgent: null, at: now });
+  await recordEvent(trx, { kind: 'account_deleted', userId: null, ip: null, userAgent: null, at: now, reason });
   return revoking;
 }

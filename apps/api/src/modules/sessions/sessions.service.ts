@@ -4,9 +4,9 @@
  */
 import type { Session } from '@weibo-login/shared';
 import type { DbHandle } from '../../db/database.ts';
-import { randomId } from '../../crypto.ts';
+import { randomId } from '../../crypto/random.ts';
 import type { ClientInfo, VerifiedSession } from '../../types.ts';
-import { signToken, verifyToken } from '../../tokens.ts';
+import { type SigningKeys, signToken, verifyToken } from '../../crypto/jwt.ts';
 import type { Logger } from 'pino';
 import { deleteSession, deleteUserSessions, findLiveSession, insertSession, touchSession } from './sessions.repository.ts';
 import type { SignInMethod } from './sessions.table.ts';
@@ -15,7 +15,7 @@ export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export async function startSession(
   db: DbHandle,
-  secret: string,
+  keys: SigningKeys,
   userId: number,
   client: ClientInfo,
   now: number,
@@ -33,7 +33,7 @@ export async function startSession(
     method,
   });
   return {
-    token: signToken(secret, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
+    token: signToken(keys, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
     expiresAt: new Date(expiresAt).toISOString(),
   };
 }
@@ -48,12 +48,12 @@ export const SESSION_TOUCH_INTERVAL_MS = 60_000;
  */
 export async function verifySession(
   db: DbHandle,
-  secret: string,
+  keys: SigningKeys,
   token: string,
   now: number,
   log?: Logger,
 ): Promise<VerifiedSession | null> {
-  const claims = verifyToken(secret, 'session', token, now);
+  const claims = verifyToken(keys, 'session', token, now);
   if (!claims) return null;
   const row = await findLiveSession(db, claims.jwtid, now);
   if (!row || String(row.user_id) !== claims.subject) return null;

@@ -10,7 +10,7 @@ import { toActivityEvent } from '../audit/activity.dto.ts';
 import { listUserEvents, recordEvent } from '../audit/audit.repository.ts';
 import { toIdentityDto } from '../identities/identities.dto.ts';
 import { listUserIdentities } from '../identities/identities.repository.ts';
-import { sha256Hex } from '../../crypto.ts';
+import { sha256Hex } from '../../crypto/random.ts';
 import { rememberBrowser } from '../passwords/known-browsers.repository.ts';
 import { costOf } from '../passwords/password-hasher.ts';
 import { checkPassword, hashNewPassword, type UserWithPassword } from '../passwords/passwords.service.ts';
@@ -144,7 +144,7 @@ export async function registerWithPassword(deps: AppDeps, credentials: Credentia
     await recordEvent(trx, { kind: 'account_created', userId: user.id, ...client, at: now });
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now, 'password'), '/');
+    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, client, now, 'password'), '/');
   });
 }
 
@@ -162,7 +162,7 @@ export async function loginWithPassword(deps: AppDeps, credentials: Credentials,
   return inTransaction(deps.db, async (trx) => {
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, client, now, 'password'), '/');
+    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, client, now, 'password'), '/');
   });
 }
 

@@ -5,18 +5,26 @@
  * inside the bind transaction makes the ticket single use.
  */
 import type { DbHandle } from '../../db/database.ts';
-import { randomId, sameDigest, sha256Hex } from '../../crypto.ts';
+import { randomId, sameDigest, sha256Hex } from '../../crypto/random.ts';
 import { AppError } from '../../errors.ts';
 import type { ProviderProfile, ProviderToken } from '../../oauth/provider.ts';
-import { signToken, verifyToken } from '../../tokens.ts';
+import { type SigningKeys, signToken, verifyToken } from '../../crypto/jwt.ts';
 import type { BindTicketRow } from './bind-tickets.table.ts';
 
 export const TICKET_TTL_MS = 10 * 60 * 1000;
 
 export async function issueBindTicket(
   db: DbHandle,
-  secret: string,
-  grant: { provider: string; token: ProviderToken; profile: ProviderProfile; redirectTo: string; browserId: string },
+  keys: SigningKeys,
+  grant: {
+    provider: string;
+    token: ProviderToken;
+    /** The token's access token, sealed (deps.tokens.seal): a ticket's row holds no live credential either. */
+    sealedAccessToken: string;
+    profile: ProviderProfile;
+    redirectTo: string;
+    browserId: string;
+  },
   now: number,
 ): Promise<string> {
   const id = randomId();
@@ -29,26 +37,26 @@ export async function issueBindTicket(
       provider_uid: grant.token.uid,
       screen_name: grant.profile.screenName,
       avatar_url: grant.profile.avatarUrl,
-      access_token: grant.token.accessToken,
+      access_token: grant.sealedAccessToken,
       token_expires_at: grant.token.expiresAt,
       redirect_to: grant.redirectTo,
       expires_at: expiresAt,
       browser_hash: sha256Hex(grant.browserId),
     })
     .execute();
-  return signToken(secret, 'weibo-bind', { subject: grant.token.uid, jwtid: id }, expiresAt, now);
+  return signToken(keys, 'weibo-bind', { subject: grant.token.uid, jwtid: id }, expiresAt, now);
 }
 
 /** The pending bind a ticket stands for, or TICKET_INVALID (forged, tampered, expired, used, or
  * shown by another browser than the one that got it: a leaked ticket is no use elsewhere). */
 export async function readBindTicket(
   db: DbHandle,
-  secret: string,
+  keys: SigningKeys,
   ticket: string,
   browserId: string | null,
   now: number,
 ): Promise<BindTicketRow> {
-  const claims = verifyToken(secret, 'weibo-bind', ticket, now);
+  const claims = verifyToken(keys, 'weibo-bind', ticket, now);
   if (!claims) throw new AppError('TICKET_INVALID');
   const row = await db
     .selectFrom('bind_tickets')

@@ -11,7 +11,8 @@ import type { UserRow } from '../users/users.table.ts';
 export interface Grant {
   provider: string;
   profile: ProviderProfile;
-  accessToken: string;
+  /** Sealed (deps.tokens.seal): stored as it is. */
+  sealedAccessToken: string;
   tokenExpiresAt: number;
 }
 
@@ -25,7 +26,7 @@ export async function bindIdentity(trx: DbHandle, user: UserRow, grant: Grant, n
       provider_uid: grant.profile.uid,
       screen_name: grant.profile.screenName,
       avatar_url: grant.profile.avatarUrl,
-      access_token: grant.accessToken,
+      access_token: grant.sealedAccessToken,
       token_expires_at: grant.tokenExpiresAt,
       bound_at: now,
       updated_at: now,

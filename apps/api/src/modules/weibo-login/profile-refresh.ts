@@ -1,3 +1,4 @@
+import type { TokenCipher } from '../../crypto/token-cipher.ts';
 import type { DbHandle } from '../../db/database.ts';
 import type { ProviderProfile, ProviderToken } from '../../oauth/provider.ts';
 import { type IdentityWithUser, updateIdentity } from '../identities/identities.repository.ts';
@@ -11,6 +12,7 @@ import type { UserDtoSource } from '../users/users.dto.ts';
  */
 export async function refreshBoundProfile(
   trx: DbHandle,
+  tokens: TokenCipher,
   bound: IdentityWithUser,
   token: ProviderToken,
   profile: ProviderProfile | null,
@@ -32,7 +34,7 @@ export async function refreshBoundProfile(
     await updateIdentity(trx, bound.id, {
       screen_name: screenName,
       avatar_url: avatarUrl,
-      ...(tokenStale ? { access_token: token.accessToken, token_expires_at: token.expiresAt } : {}),
+      ...(tokenStale ? { access_token: tokens.seal(token.accessToken), token_expires_at: token.expiresAt } : {}),
       updated_at: now,
     });
   }

@@ -7,7 +7,8 @@
  */
 import type { DbHandle } from '../../db/database.ts';
 import type { AppDeps } from '../../deps.ts';
-import { randomId } from '../../crypto.ts';
+import { randomId } from '../../crypto/random.ts';
+import { UnknownDataKey } from '../../crypto/token-cipher.ts';
 import { REVOKE_BATCH_ROWS, REVOKE_CLAIM_MS, REVOKE_RETRY_FIRST_MS, REVOKE_RETRY_MAX_MS } from '../../limits/bounds.ts';
 import type { WeiboRevocationRow } from './weibo-revocations.table.ts';
 
@@ -49,8 +50,14 @@ export async function runDueRevocations(deps: AppDeps): Promise<RevokeRun> {
       run.dropped++;
       continue;
     }
+    const accessToken = openStoredToken(deps, row.access_token);
+    if (accessToken === null) {
+      await deps.db.deleteFrom('weibo_revocations').where('id', '=', row.id).execute();
+      run.dropped++;
+      continue;
+    }
     if (!(await claim(deps.db, row, now))) continue;
-    const outcome = await deps.weibo.revoke(row.access_token);
+    const outcome = await deps.weibo.revoke(accessToken);
     if (outcome === 'failed') {
       await deps.db
         .updateTable('weibo_revocations')
@@ -75,6 +82,20 @@ async function claim(db: DbHandle, row: WeiboRevocationRow, now: number): Promis
     .where('next_attempt_at', '=', row.next_attempt_at)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
+}
+
+/**
+ * A stored token, opened; null (and an error for the operator) when the key that sealed it is no
+ * longer configured: the token can never be used again, so nothing waits on it.
+ */
+export function openStoredToken(deps: AppDeps, stored: string): string | null {
+  try {
+    return deps.tokens.open(stored);
+  } catch (error) {
+    if (!(error instanceof UnknownDataKey)) throw error;
+    deps.log.error({ dataKeyId: error.keyId }, 'a stored Weibo token cannot be opened: keep its key in DATA_ENCRYPTION_PREVIOUS_KEYS');
+    return null;
+  }
 }
 
 /** Doubling from REVOKE_RETRY_FIRST_MS, at most REVOKE_RETRY_MAX_MS, with ±20 % jitter so that

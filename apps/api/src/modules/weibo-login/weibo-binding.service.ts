@@ -4,6 +4,7 @@
  */
 import type { Identity } from '@weibo-login/shared';
 import type { AppDeps } from '../../deps.ts';
+import type { DbHandle } from '../../db/database.ts';
 import type { RequestInfo, VerifiedSession } from '../../types.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
@@ -23,7 +24,7 @@ import {
 import { findUserById } from '../users/users.repository.ts';
 import { bindIdentity } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
-import { enqueueRevocation, revokeSoon } from './revocation-outbox.ts';
+import { enqueueRevocation, openStoredToken, revokeSoon } from './revocation-outbox.ts';
 import { asWeiboReturn, spendStateAndExchange } from './weibo-return.ts';
 
 /** The first edition's return for a connect: a `connect` state issued to this account only. */
@@ -64,7 +65,7 @@ export async function connectGrantedWeibo(
     const existing = await findIdentityWithUser(trx, WEIBO, token.uid);
     if (existing?.user_id === session.userId) {
       // Connecting the Weibo account that is already this account's: nothing to bind, only refresh.
-      await refreshBoundProfile(trx, existing, token, profile, now);
+      await refreshBoundProfile(trx, deps.tokens, existing, token, profile, now);
       return { identity: toIdentityDto({ ...existing, screen_name: profile.screenName, avatar_url: profile.avatarUrl }) };
     }
     const user = await findUserById(trx, session.userId);
@@ -72,7 +73,7 @@ export async function connectGrantedWeibo(
     const identity = await bindIdentity(
       trx,
       user,
-      { provider: WEIBO, profile, accessToken: token.accessToken, tokenExpiresAt: token.expiresAt },
+      { provider: WEIBO, profile, sealedAccessToken: deps.tokens.seal(token.accessToken), tokenExpiresAt: token.expiresAt },
       now,
     );
     await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
@@ -117,15 +118,27 @@ export async function unbindWeibo(
   const user = await requireOwnerProof(deps, session, input.password, request);
   const now = deps.now();
   const revoking = await inTransaction(deps.db, async (trx) => {
-    const identity = await deleteUserIdentity(trx, user.id, WEIBO);
-    if (!identity) return false;
-    await recordEvent(trx, { kind: 'weibo_unbound', userId: user.id, ...request.client, at: now });
-    // Our app's authorization at Weibo is withdrawn too, through the outbox: the unbind stands
-    // whether or not Weibo answers now.
-    return identity.access_token !== null && (await enqueueRevocation(trx, identity.access_token, identity.token_expires_at, now));
+    const removal = await removeWeiboBinding(trx, user.id, now);
+    if (removal.removed) await recordEvent(trx, { kind: 'weibo_unbound', userId: user.id, ...request.client, at: now });
+    return removal.revokeQueued;
   });
   if (revoking) revokeSoon(deps);
   return { ok: true };
+}
+
+/**
+ * Inside the caller's transaction: removes the account's Weibo binding, and queues in the outbox
+ * the revoke of our app's authorization at Weibo (the unbind stands whether or not Weibo answers
+ * now). Answers whether there was a binding and whether a revoke was queued; the caller records
+ * its event and, once committed, starts the revoke. The owner's unbind and the operator's
+ * (`pnpm admin users unbind`) both come here.
+ */
+export async function removeWeiboBinding(trx: DbHandle, userId: number, now: number): Promise<{ removed: boolean; revokeQueued: boolean }> {
+  const identity = await deleteUserIdentity(trx, userId, WEIBO);
+  if (!identity) return { removed: false, revokeQueued: false };
+  const revokeQueued =
+    identity.access_token !== null && (await enqueueRevocation(trx, identity.access_token, identity.token_expires_at, now));
+  return { removed: true, revokeQueued };
 }
 
 /**
@@ -140,7 +153,9 @@ export async function handleRevocationHint(deps: AppDeps, hint: { source: string
   // A call to Weibo like any other, so it is counted against the site's budget; with the budget
   // spent the binding stays as it is (the hint is lost, as when the queue is full).
   if (!deps.limits.admitSiteWeiboCalls(1)) return 'kept';
-  const status = await deps.weibo.tokenStatus(identity.access_token);
+  const accessToken = openStoredToken(deps, identity.access_token);
+  if (accessToken === null) return 'ignored';
+  const status = await deps.weibo.tokenStatus(accessToken);
   if (status !== 'dead') return 'kept';
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {

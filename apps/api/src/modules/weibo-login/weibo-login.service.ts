@@ -26,7 +26,8 @@ import {
   type Credentials,
 } from '../users/users.service.ts';
 import { claimBindTicket, issueBindTicket, readBindTicket } from './bind-tickets.ts';
-import { bindIdentity } from './identity-binding.ts';
+import type { TokenCipher } from '../../crypto/token-cipher.ts';
+import { bindIdentity, type Grant } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
 import { connectGrantedWeibo, reauthenticateByWeibo, requireBoundWeibo, requireRecentReauthentication } from './weibo-binding.service.ts';
 import { asWeiboReturn, spendStateAndExchange } from './weibo-return.ts';
@@ -109,8 +110,15 @@ async function signInOrIssueTicket(
     const profile = await deps.weibo.fetchProfile(token, request.log);
     const ticket = await issueBindTicket(
       deps.db,
-      deps.jwtSecret,
-      { provider: WEIBO, token, profile, redirectTo, browserId: request.browserId! },
+      deps.jwtKeys,
+      {
+        provider: WEIBO,
+        token,
+        sealedAccessToken: deps.tokens.seal(token.accessToken),
+        profile,
+        redirectTo,
+        browserId: request.browserId!,
+      },
       deps.now(),
     );
     return { status: 'bind_required', ticket, profile, redirectTo, canRegister: deps.site.weiboSignup === 'open' };
@@ -118,9 +126,9 @@ async function signInOrIssueTicket(
   const profile = await fetchProfileIfAvailable(deps, token, request.log);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
-    const user = await refreshBoundProfile(trx, bound, token, profile, now);
+    const user = await refreshBoundProfile(trx, deps.tokens, bound, token, profile, now);
     await recordEvent(trx, { kind: 'sign_in_weibo', userId: user.id, ...request.client, at: now });
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, request.client, now, 'weibo'), redirectTo);
+    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), redirectTo);
   });
 }
 
@@ -136,17 +144,17 @@ async function fetchProfileIfAvailable(deps: AppDeps, token: ProviderToken, log:
 }
 
 export async function bindWithPassword(deps: AppDeps, input: { ticket: string } & Credentials, request: RequestInfo): Promise<SignedIn> {
-  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
+  const pending = await readBindTicket(deps.db, deps.jwtKeys, input.ticket, request.browserId, deps.now());
   const user = await verifyCredentials(deps, input, request);
   requireEnabled(user);
   const now = deps.now();
   return inTransaction(deps.db, async (trx) => {
     await claimBindTicket(trx, pending.id);
-    await bindIdentity(trx, user, grantOf(pending), now);
+    await bindIdentity(trx, user, grantOf(pending, deps.tokens), now);
     await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
     await recordEvent(trx, { kind: 'sign_in_weibo', userId: user.id, ...request.client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, request.client, now, 'weibo'), pending.redirect_to);
+    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), pending.redirect_to);
   });
 }
 
@@ -162,7 +170,7 @@ export async function registerWithWeibo(
   request: RequestInfo,
 ): Promise<SignedIn> {
   if (deps.site.weiboSignup === 'closed') throw new AppError('WEIBO_SIGNUP_CLOSED');
-  const pending = await readBindTicket(deps.db, deps.jwtSecret, input.ticket, request.browserId, deps.now());
+  const pending = await readBindTicket(deps.db, deps.jwtKeys, input.ticket, request.browserId, deps.now());
   await admitNewAccount(deps, input.account ?? null, request);
   const passwordHash = input.password === undefined ? null : await hashNewPassword(deps.hasher, input.password, request.signal);
   const now = deps.now();
@@ -173,20 +181,21 @@ export async function registerWithWeibo(
       input.account === undefined
         ? await createUserWithMadeName(trx, passwordHash, profile, now)
         : await createUser(trx, input.account, passwordHash, profile, now);
-    await bindIdentity(trx, user, grantOf(pending), now);
+    await bindIdentity(trx, user, grantOf(pending, deps.tokens), now);
     for (const kind of ['account_created', 'weibo_bound', 'sign_in_weibo'] as const) {
       await recordEvent(trx, { kind, userId: user.id, ...request.client, at: now });
     }
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtSecret, user.id, request.client, now, 'weibo'), pending.redirect_to);
+    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), pending.redirect_to);
   });
 }
 
-function grantOf(pending: Awaited<ReturnType<typeof readBindTicket>>) {
+/** The ticket's grant, its token sealed again with the current key (an older key's seal is not copied on). */
+function grantOf(pending: Awaited<ReturnType<typeof readBindTicket>>, tokens: TokenCipher): Grant {
   return {
     provider: pending.provider,
     profile: { uid: pending.provider_uid, screenName: pending.screen_name, avatarUrl: pending.avatar_url },
-    accessToken: pending.access_token,
+    sealedAccessToken: tokens.isCurrent(pending.access_token) ? pending.access_token : tokens.seal(tokens.open(pending.access_token)),
     tokenExpiresAt: pending.token_expires_at,
   };
 }
