@@ -97,9 +97,27 @@ describe('configuration', () => {
   });
 
   it('reads the site, WEIBO_SIGNUP and the phone page', () => {
-    expect(loadConfig({}).site).toEqual({ name: 'weibo-login', icp: null, termsUrl: '/terms', privacyUrl: '/privacy', weiboSignup: 'open' });
-    const site = loadConfig({ SITE_NAME: ' 示例网 ', SITE_ICP: '京ICP备1号', TERMS_URL: 'https://example.com/t', PRIVACY_URL: '/legal/privacy', WEIBO_SIGNUP: 'closed' }).site;
-    expect(site).toEqual({ name: '示例网', icp: '京ICP备1号', termsUrl: 'https://example.com/t', privacyUrl: '/legal/privacy', weiboSignup: 'closed' });
+    expect(loadConfig({}).site).toEqual({
+      name: 'weibo-login',
+      icp: null,
+      termsUrl: '/terms',
+      privacyUrl: '/privacy',
+      weiboSignup: 'open',
+    });
+    const site = loadConfig({
+      SITE_NAME: ' 示例网 ',
+      SITE_ICP: '京ICP备1号',
+      TERMS_URL: 'https://example.com/t',
+      PRIVACY_URL: '/legal/privacy',
+      WEIBO_SIGNUP: 'closed',
+    }).site;
+    expect(site).toEqual({
+      name: '示例网',
+      icp: '京ICP备1号',
+      termsUrl: 'https://example.com/t',
+      privacyUrl: '/legal/privacy',
+      weiboSignup: 'closed',
+    });
     expect(failure({ WEIBO_SIGNUP: 'maybe' })).toMatch(/^WEIBO_SIGNUP: must be open or closed/);
     expect(failure({ TERMS_URL: 'javascript:alert(1)' })).toMatch(/^TERMS_URL: /);
     expect(failure({ PRIVACY_URL: '//evil.example' })).toMatch(/^PRIVACY_URL: /);
