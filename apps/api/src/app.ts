@@ -5,7 +5,7 @@ import { createSigningKeys } from './crypto/jwt.ts';
 import { createTokenCipher } from './crypto/token-cipher.ts';
 import { type DatabaseClient, openDatabase } from './db/client.ts';
 import type { Db } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, pendingMigrations, SchemaOutOfDate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { createWorkLimits } from './limits/rate-limits.ts';
 import { startSweeper } from './maintenance.ts';
@@ -16,7 +16,10 @@ import { resealStoredTokens } from './modules/weibo-login/stored-tokens.ts';
 import { handleRevocationHint } from './modules/weibo-login/weibo-binding.service.ts';
 import type { OAuthProvider } from './oauth/provider.ts';
 import { createWeiboProvider } from './oauth/weibo.ts';
+import { createMetrics, type Metrics, NO_METRICS } from './observability/metrics.ts';
+import { startMetricsServer } from './observability/metrics-server.ts';
 import { createServer, type Server } from './server.ts';
+import { appRouter } from './trpc/router.ts';
 import { DEFAULT_SITE, type SiteConfig } from './types.ts';
 
 /**
@@ -30,6 +33,8 @@ const DEV_DATA_KEYS = { current: Buffer.from(DEV_DATA_KEY_HEX, 'hex'), previous:
 
 export interface App extends Server {
   deps: AppDeps;
+  /** Where Prometheus scrapes, when METRICS_PORT is set. */
+  metricsUrl: string | null;
 }
 
 export interface DepsParts {
@@ -46,17 +51,28 @@ export interface DepsParts {
   weiboCallBudgetPerMinute: number;
   /** The contract's defaults (DEFAULT_SITE) unless given. */
   site?: SiteConfig;
+  /** NO_METRICS unless given. */
+  metrics?: Metrics;
 }
 
 /** The services' dependencies from their parts: the API, the tests and the bench build them here. */
 export async function createDeps(parts: DepsParts): Promise<AppDeps> {
-  const { weiboCallBudgetPerMinute, site = DEFAULT_SITE, jwtSecret, jwtPreviousSecrets = [], dataKeys = DEV_DATA_KEYS, ...rest } = parts;
+  const {
+    weiboCallBudgetPerMinute,
+    site = DEFAULT_SITE,
+    jwtSecret,
+    jwtPreviousSecrets = [],
+    dataKeys = DEV_DATA_KEYS,
+    metrics = NO_METRICS,
+    ...rest
+  } = parts;
   const storedHashCost = createStoredHashCost(parts.hasher.cost);
   await storedHashCost.refresh(parts.db);
   const deps: AppDeps = {
     ...rest,
     jwtKeys: createSigningKeys(jwtSecret, jwtPreviousSecrets),
     tokens: createTokenCipher(dataKeys.current, dataKeys.previous),
+    metrics,
     site,
     storedHashCost,
     limits: createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
@@ -76,7 +92,7 @@ export interface OpenedDeps {
 export async function openAppDeps(
   config: Config,
   logger: Logger,
-  options: { now?: () => number; migrate: boolean; poolSize?: number },
+  options: { now?: () => number; migrate: boolean; requireCurrentSchema?: boolean; poolSize?: number },
 ): Promise<OpenedDeps> {
   const now = options.now ?? Date.now;
   const database = openDatabase(config.database, { poolSize: options.poolSize ?? DATABASE_POOL_SIZE });
@@ -84,6 +100,9 @@ export async function openAppDeps(
     if (options.migrate) {
       const applied = await migrateToLatest(database.db);
       if (applied.length > 0) logger.info({ migrations: applied, database: database.dialect }, 'database migrated');
+    } else if (options.requireCurrentSchema) {
+      const pending = await pendingMigrations(database.db);
+      if (pending.length > 0) throw new SchemaOutOfDate(pending);
     }
   } catch (error) {
     await database.close();
@@ -91,17 +110,25 @@ export async function openAppDeps(
   }
   // bcrypt runs on worker threads (one per core) so that hashing never stalls the event loop.
   const hasher = await createBcryptHasher(config.bcryptCost);
+  const metrics = config.metrics
+    ? createMetrics({
+        procedures: Object.keys(appRouter._def.procedures),
+        passwordQueue: () => hasher.queued,
+        databasePool: () => database.poolStats(),
+      })
+    : NO_METRICS;
   const deps = await createDeps({
     db: database.db,
     jwtSecret: config.jwtSecret,
     jwtPreviousSecrets: config.jwtPreviousSecrets,
     dataKeys: config.dataKeys,
-    weibo: createWeiboProvider(config.weibo, logger, now),
+    weibo: createWeiboProvider(config.weibo, logger, now, metrics),
     hasher,
     log: logger,
     now,
     weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
     site: config.site,
+    metrics,
   });
   return {
     deps,
@@ -115,7 +142,8 @@ export async function openAppDeps(
 }
 
 export async function buildApp(config: Config, logger: Logger, now: () => number = Date.now): Promise<App> {
-  const opened = await openAppDeps(config, logger, { now, migrate: true });
+  // MIGRATE_ON_START=false: `pnpm migrate` is run apart, and a schema older than the code stops the start.
+  const opened = await openAppDeps(config, logger, { now, migrate: config.migrateOnStart, requireCurrentSchema: true });
   const { deps } = opened;
   // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.
   // Tokens stored in plaintext (before sealing existed) or under an older key are sealed anew now, in the background.
@@ -124,12 +152,19 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
   );
   const server = await createServer(deps, { ...config, longestRequestMs: 2 * config.weibo.timeoutMs + 1000 }, logger);
   const stopSweeper = startSweeper(deps, { auditRetentionDays: config.auditRetentionDays });
+  const metricsServer =
+    config.metrics && deps.metrics.registry
+      ? await startMetricsServer(deps.metrics.registry, config.metrics.host, config.metrics.port)
+      : null;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics listening');
   return {
     ...server,
     deps,
+    metricsUrl: metricsServer?.url ?? null,
     async stop() {
       stopSweeper();
       await server.stop();
+      await metricsServer?.close();
       await opened.close();
     },
   };

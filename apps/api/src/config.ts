@@ -57,6 +57,10 @@ export interface Config {
   webDist: string;
   /** (2e) The site's name, ICP number, terms and privacy links, and WEIBO_SIGNUP. */
   site: SiteConfig;
+  /** (2e) Where Prometheus scrapes `/metrics` (METRICS_HOST, METRICS_PORT); null: no metrics. */
+  metrics: { host: string; port: number } | null;
+  /** (2e) false: the API does not migrate at start, and refuses to start on an older schema. */
+  migrateOnStart: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +94,9 @@ const env = z.object({
   AUDIT_RETENTION_DAYS: z.string().optional(),
   WEIBO_CALL_BUDGET_PER_MINUTE: z.string().optional(),
   WEB_DIST: z.string().optional(),
+  METRICS_PORT: z.string().optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  MIGRATE_ON_START: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   INIT_CWD: z.string().optional(),
 });
 
@@ -129,6 +136,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       privacyUrl: parseLink('PRIVACY_URL', e.PRIVACY_URL, DEFAULT_SITE.privacyUrl),
       weiboSignup: e.WEIBO_SIGNUP,
     },
+    metrics: e.METRICS_PORT?.trim()
+      ? { host: e.METRICS_HOST, port: parseInteger('METRICS_PORT', e.METRICS_PORT, { min: 0, max: 65535, fallback: 0 }) }
+      : null,
+    migrateOnStart: e.MIGRATE_ON_START === 'true',
   };
 }
 

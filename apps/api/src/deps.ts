@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SigningKeys } from './crypto/jwt.ts';
 import type { TokenCipher } from './crypto/token-cipher.ts';
+import type { Metrics } from './observability/metrics.ts';
 import type { Db } from './db/database.ts';
 import type { WorkLimits } from './limits/rate-limits.ts';
 import type { StoredHashCost } from './modules/passwords/hash-cost.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   jwtKeys: SigningKeys;
   /** Seals and opens the stored Weibo tokens (crypto/token-cipher.ts). */
   tokens: TokenCipher;
+  /** Prometheus series (observability/metrics.ts); NO_METRICS without METRICS_PORT. */
+  metrics: Metrics;
   weibo: OAuthProvider;
   hasher: PasswordHasher;
   storedHashCost: StoredHashCost;

@@ -5,12 +5,14 @@ import { getHeapStatistics } from 'node:v8';
 // V8's compile cache on disk (the OS temp folder): a restart does not compile again what it has
 // compiled before, which is most of the start-up time. Enabled before the app's modules load.
 enableCompileCache();
-const [{ buildApp }, { ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }] = await Promise.all([
-  import('./app.ts'),
-  import('./config.ts'),
-  import('./logger.ts'),
-  import('./limits/bounds.ts'),
-]);
+const [{ buildApp }, { ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }, { SchemaOutOfDate }] =
+  await Promise.all([
+    import('./app.ts'),
+    import('./config.ts'),
+    import('./logger.ts'),
+    import('./limits/bounds.ts'),
+    import('./db/migrate.ts'),
+  ]);
 
 let config;
 try {
@@ -30,6 +32,10 @@ if (getHeapStatistics().heap_size_limit > 2 * API_OLD_SPACE_MB * 1024 * 1024) {
   );
 }
 const app = await buildApp(config, logger).catch((error: unknown) => {
+  if (error instanceof SchemaOutOfDate) {
+    console.error(`Cannot start: ${error.message}`);
+    process.exit(1);
+  }
   logger.fatal({ err: error }, 'could not start: database unreachable or migration failed');
   process.exit(1);
 });
@@ -50,6 +56,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    // Readiness says 503 from now on, so a load balancer stops sending; then what is in flight finishes.
+    app.beginDraining();
     logger.info({ signal }, 'stopping: finishing requests in flight');
     app.stop().then(
       () => process.exit(0),

@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerApiRoutes } from './http-routes.ts';
 import { BODY_LIMIT_BYTES, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_BATCH_CALLS, REQUEST_TIMEOUT_MS } from './limits/bounds.ts';
+import { requestIdOf } from './observability/request-id.ts';
 import { securityHeaders } from './security-headers.ts';
 import { createFastifyContext } from './trpc/context.ts';
 import { answerRefusedBody, registerTrpc } from './trpc/fastify-adapter.ts';
@@ -35,7 +36,9 @@ export interface Server {
   app: FastifyInstance;
   /** Listens and resolves to the base URL. */
   start(): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, closes the provider pool. */
+  /** Readiness answers 503 from now on (the stop that follows drains what is in flight). */
+  beginDraining(): void;
+  /** Stops accepting, lets in-flight requests finish. */
   stop(): Promise<void>;
 }
 
@@ -44,7 +47,7 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: requestIdOf(config.trustProxy),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     return503OnClosing: true,
@@ -100,7 +103,8 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     },
   });
 
-  registerApiRoutes(app, deps);
+  const lifecycle = { draining: false };
+  registerApiRoutes(app, deps, lifecycle);
   await serveWebApp(app, config.webDist);
 
   return {
@@ -108,7 +112,11 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     async start() {
       return app.listen({ host: config.host, port: config.port });
     },
+    beginDraining() {
+      lifecycle.draining = true;
+    },
     async stop() {
+      lifecycle.draining = true;
       // Node's server.close() stops the timer that enforces requestTimeout, so a client sending
       // one byte a second would hold the close for ever: once a request could no longer be on
       // time, nor a received one still be waiting on Weibo, whatever is still connected is cut.

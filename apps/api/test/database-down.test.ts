@@ -38,6 +38,15 @@ describe('database unreachable', () => {
     expect(await response.json()).toEqual({ ok: false, db: 'down' });
   });
 
+  it('(2e) is not ready (503, the database), while liveness, which never asks it, stays 200', async () => {
+    const ready = await fetch(`${base}/api/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ ok: false, reason: 'database' });
+    const live = await fetch(`${base}/api/livez`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+  });
+
   it('answers procedures with SERVICE_UNAVAILABLE (503), not 500', async () => {
     const response = await fetch(`${base}/trpc/auth.login`, {
       method: 'POST',

@@ -7,27 +7,16 @@
  * Exit codes: 0 done (also when there was nothing to change); 1 refused or failed (unknown
  * account, database unreachable or older than the code, bad configuration); 2 bad usage (unknown
  * command or option, missing or bad --reason). Every failure is one line on stderr.
+ *
+ * This file checks the arguments with nothing else loaded, so bad usage answers at once; the run
+ * itself (run.ts) is loaded afterwards.
  */
-import fs from 'node:fs';
+import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { openAppDeps, type OpenedDeps } from '../app.ts';
-import { ConfigError, type DatabaseConfig, loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import type { AppDeps } from '../deps.ts';
-import {
-  deleteUser,
-  disableUser,
-  enableUser,
-  findUsers,
-  OperatorError,
-  requireReason,
-  showUser,
-  signOutUser,
-  unbindUser,
-} from '../modules/operator/operator.service.ts';
-import { formatChange, formatFind, formatShow, safeText, toJson } from './format.ts';
-import { pendingMigrations } from './schema.ts';
+import { OperatorError, requireReason } from '../modules/operator/operator-input.ts';
+
+// As main.ts: what was compiled before is not compiled again (most of a start's time).
+enableCompileCache();
 
 const USAGE = `Usage: pnpm admin users <command> [arguments] [--json]
 
@@ -44,36 +33,21 @@ const USAGE = `Usage: pnpm admin users <command> [arguments] [--json]
 Exit codes: 0 done, 1 refused or failed, 2 bad usage.
 `;
 
-interface CommandSpec<T> {
-  needsReason: boolean;
-  run(deps: AppDeps, argument: string, reason: string | undefined): Promise<T>;
-  format(result: T): string;
-}
-const command = <T>(spec: CommandSpec<T>): CommandSpec<T> => spec;
+/** Each command, and whether it changes something (and so needs a reason). */
+const CHANGES = { find: false, show: false, disable: true, enable: true, unbind: true, 'sign-out': true, delete: true } as const;
+export type CommandName = keyof typeof CHANGES;
 
-const COMMANDS: Record<string, CommandSpec<unknown>> = {
-  find: command({ needsReason: false, run: (deps, text) => findUsers(deps, text), format: formatFind }),
-  show: command({ needsReason: false, run: (deps, account) => showUser(deps, account), format: formatShow }),
-  disable: command({ needsReason: true, run: disableUser, format: formatChange }),
-  enable: command({ needsReason: true, run: enableUser, format: formatChange }),
-  unbind: command({ needsReason: true, run: unbindUser, format: formatChange }),
-  'sign-out': command({ needsReason: true, run: signOutUser, format: formatChange }),
-  delete: command({ needsReason: true, run: deleteUser, format: formatChange }),
-};
-
-/** Bad usage: exit 2 with the line and the usage. */
-class UsageError extends Error {}
-
-/** A failure that is the operator's to fix (configuration, database): exit 1 with the line. */
-class Refusal extends Error {}
-
-interface Invocation {
-  name: string;
-  spec: CommandSpec<unknown>;
+export interface Invocation {
+  name: CommandName;
   argument: string;
   reason: string | undefined;
   json: boolean;
 }
+
+/** Bad usage: exit 2 with the line and the usage. */
+class UsageError extends Error {}
+
+const isCommand = (name: string): name is CommandName => Object.hasOwn(CHANGES, name);
 
 function parseInvocation(argv: string[]): Invocation | 'help' {
   let parsed;
@@ -93,98 +67,32 @@ function parseInvocation(argv: string[]): Invocation | 'help' {
   if (group === undefined) throw new UsageError('a command is needed');
   if (group !== 'users') throw new UsageError(`unknown command group "${group}" (only: users)`);
   if (name === undefined) throw new UsageError('a command is needed after "users"');
-  const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!spec) throw new UsageError(`unknown command "users ${name}"`);
+  if (!isCommand(name)) throw new UsageError(`unknown command "users ${name}"`);
   if (argument === undefined) throw new UsageError(`users ${name} needs ${name === 'find' ? 'the text to find' : 'an account'}`);
   if (extra.length > 0) throw new UsageError(`users ${name} takes one argument (quote it if it has spaces)`);
-  if (spec.needsReason) {
+  if (CHANGES[name]) {
     if (values.reason === undefined) throw new UsageError(`users ${name} needs --reason TEXT (the account's owner sees it)`);
     requireReason(values.reason);
   } else if (values.reason !== undefined) throw new UsageError(`users ${name} changes nothing and takes no --reason`);
-  return { name, spec, argument, reason: values.reason, json: values.json === true };
+  return { name, argument, reason: values.reason, json: values.json === true };
 }
 
-/** Where the database is, without its credentials. */
-function describeDatabase(database: DatabaseConfig): string {
-  if (database.kind === 'sqlite') return `sqlite:${database.file}`;
-  const url = new URL(database.url);
-  return `mysql://${url.host}${url.pathname}`;
-}
-
-const firstLine = (error: unknown): string => {
-  const e = error as { code?: unknown; message?: unknown };
-  const message = typeof e?.message === 'string' && e.message ? e.message.split('\n')[0]! : String(error);
-  return safeText(typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code}: ${message}` : message);
-};
-
-/**
- * The database must be there and its schema current before anything is built on it: the tool
- * never creates a SQLite file and never migrates (that is the API's and `pnpm migrate`'s).
- */
-async function requireCurrentSchema(database: DatabaseConfig, where: string): Promise<void> {
-  if (database.kind === 'sqlite' && database.file !== ':memory:' && !fs.existsSync(database.file)) {
-    throw new Refusal(`no database at ${where}: check DATABASE_URL (the API creates it at its first start)`);
-  }
-  const client = openDatabase(database, { poolSize: 1 });
-  let pending: string[];
-  try {
-    pending = await pendingMigrations(client.db);
-  } catch (error) {
-    throw new Refusal(`cannot read the database at ${where}: ${firstLine(error)}`);
-  } finally {
-    await client.close();
-  }
-  if (pending.length > 0) {
-    throw new Refusal(
-      `the database at ${where} is older than this code (not yet run: ${pending.join(', ')}): run pnpm migrate, or start the API, first`,
-    );
-  }
-}
-
-/** Warnings (a revoke Weibo did not take…) as one line each on stderr; the JSON logger's fields are
- * left out, so nothing but the message and the error's first line is ever printed. */
-const stderrLogger = pino(
-  { level: 'warn' },
-  {
-    write(line: string) {
-      const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
-      process.stderr.write(`admin: warning: ${safeText(entry.msg ?? '')}${entry.err ? ` (${firstLine(entry.err)})` : ''}\n`);
-    },
-  },
-);
-
-async function run(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   let invocation: Invocation | 'help';
   try {
     invocation = parseInvocation(argv);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof OperatorError)) throw error;
-    process.stderr.write(`admin: ${error.message}\n\n${USAGE}`);
+    const { safeText } = await import('./format.ts');
+    process.stderr.write(`admin: ${safeText(error.message)}\n\n${USAGE}`);
     return 2;
   }
   if (invocation === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  let opened: OpenedDeps | undefined;
-  try {
-    const config = loadConfig();
-    const where = describeDatabase(config.database);
-    await requireCurrentSchema(config.database, where);
-    opened = await openAppDeps(config, stderrLogger, { migrate: false, poolSize: 2 }).catch((error: unknown) => {
-      throw new Refusal(`cannot open the database at ${where}: ${firstLine(error)}`);
-    });
-    const result = await invocation.spec.run(opened.deps, invocation.argument, invocation.reason);
-    process.stdout.write(invocation.json ? toJson(result) : invocation.spec.format(result));
-    return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) process.stderr.write(`admin: configuration error: ${safeText(error.message)}\n`);
-    else if (error instanceof Refusal || error instanceof OperatorError) process.stderr.write(`admin: ${safeText(error.message)}\n`);
-    else process.stderr.write(`admin: users ${invocation.name} failed: ${firstLine(error)}\n`);
-    return error instanceof OperatorError && error.code === 'INVALID_INPUT' ? 2 : 1;
-  } finally {
-    await opened?.close();
-  }
+  const { runCommand } = await import('./run.ts');
+  return runCommand(invocation);
 }
 
-process.exitCode = await run(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

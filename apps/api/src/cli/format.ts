@@ -92,7 +92,7 @@ export function formatFind(result: OperatorFindResult): string {
   return `${head}\n${table(['ID', 'ACCOUNT', 'NAME', 'PASSWORD', 'STATUS', 'WEIBO', 'CREATED'], rows)}\n`;
 }
 
-const field = (label: string, value: string) => `${padTo(label, 14)}${value}`;
+const field = (label: string, value: string) => `${padTo(label, 16)}${value}`;
 
 function formatEvents(events: ActivityEvent[]): string {
   if (events.length === 0) return 'Events: none';

@@ -13,7 +13,15 @@ export type Dialect = 'mysql' | 'sqlite';
 export interface DatabaseClient {
   db: Db;
   dialect: Dialect;
+  /** MySQL's pool: connections handed out and not yet released, and requests waiting for one
+   * (the metrics' gauge); null on SQLite, which has one connection. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  inUse: number;
+  waiting: number;
 }
 
 /** mysql2 is loaded only when MySQL is used: it is a sixth of the API's start-up on SQLite. */
@@ -30,8 +38,9 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
       enableKeepAlive: true,
       charset: 'utf8mb4',
     });
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool) }) });
-    return { db, dialect: 'mysql', close: () => db.destroy() };
+    const stats: PoolStats = { inUse: 0, waiting: 0 };
+    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool, stats) }) });
+    return { db, dialect: 'mysql', poolStats: () => ({ ...stats }), close: () => db.destroy() };
   }
   if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
   const sqlite = new SQLite(config.file);
@@ -40,7 +49,7 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', poolStats: () => null, close: () => db.destroy() };
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -85,7 +94,7 @@ const QUERY_TIMEOUT_MS = 5000;
  * covers only new connections. A connection whose query timed out is out of step with the server
  * and is dropped, so the transaction's rollback fails at once and the pool opens a fresh one.
  */
-function withQueryTimeout(pool: Pool): MysqlPool {
+function withQueryTimeout(pool: Pool, stats: PoolStats): MysqlPool {
   const bounded = new WeakMap<PoolConnection, MysqlPoolConnection>();
   const wrap = (connection: PoolConnection): MysqlPoolConnection => {
     let wrapped = bounded.get(connection);
@@ -96,8 +105,14 @@ function withQueryTimeout(pool: Pool): MysqlPool {
           return connection.threadId;
         },
         connect: (callback) => connection.connect(callback),
-        destroy: () => connection.destroy(),
-        release: () => connection.release(),
+        destroy: () => {
+          stats.inUse--;
+          connection.destroy();
+        },
+        release: () => {
+          stats.inUse--;
+          connection.release();
+        },
         query: (sql: string, values: QueryValues, callback?: (error: unknown, result: never) => void) =>
           connection.query({ sql, values, timeout: QUERY_TIMEOUT_MS }, (error: unknown, result: unknown) => {
             if ((error as { code?: string } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
@@ -109,8 +124,14 @@ function withQueryTimeout(pool: Pool): MysqlPool {
     return wrapped;
   };
   return {
-    getConnection: (callback) =>
-      pool.getConnection((error, connection) => callback(error, error ? (connection as never) : wrap(connection))),
+    getConnection: (callback) => {
+      stats.waiting++;
+      pool.getConnection((error, connection) => {
+        stats.waiting--;
+        if (!error) stats.inUse++;
+        callback(error, error ? (connection as never) : wrap(connection));
+      });
+    },
     end: (callback) => pool.end(callback),
   };
 }

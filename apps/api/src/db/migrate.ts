@@ -15,6 +15,23 @@ const MIGRATIONS: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** The database's schema is older than this code needs, and it was not to be migrated (MIGRATE_ON_START=false). */
+export class SchemaOutOfDate extends Error {
+  readonly pending: string[];
+  constructor(pending: string[]) {
+    super(
+      `the database schema is older than this version needs (${pending.length} migration(s) to run: ${pending.join(', ')}): run pnpm migrate`,
+    );
+    this.pending = pending;
+  }
+}
+
+/** The migrations this code knows that the database has not run (empty: the schema is current). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrations = await new Migrator({ db, provider }).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
 /** Brings the schema up to date; concurrent starts are serialised by Kysely's migration lock. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db, provider });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { WeiboConfig } from '../types.ts';
 import { type CallResult, createProviderHttp } from './http.ts';
+import { type Metrics, NO_METRICS, type WeiboCallOutcome, weiboErrorOutcome } from '../observability/metrics.ts';
 import { weiboRefusal } from './weibo-refusals.ts';
 import type { OAuthProvider, ProviderProfile, ProviderToken, TokenStatus } from './provider.ts';
 
@@ -56,10 +57,27 @@ const isErrorAnswer = (json: unknown): boolean =>
 
 type Step = Parameters<typeof weiboRefusal>[0];
 
+/** The outcome of a call that went wrong (for the metrics), or null for a 2xx JSON answer without
+ * an error code: a timeout, the network, a body that is no JSON (or too large), Weibo's error code,
+ * or another status. */
+function failedOutcome(result: CallResult): WeiboCallOutcome | null {
+  if (!result.ok) return result.failure === 'timeout' || result.failure === 'network' ? result.failure : 'bad_answer';
+  if (isErrorAnswer(result.json)) {
+    const weiboError = errorAnswer.safeParse(result.json);
+    return weiboError.success ? weiboErrorOutcome(weiboError.data.error_code) : 'error_other';
+  }
+  return result.status >= 300 ? 'bad_answer' : null;
+}
+
 /** 1 day: what a test-level app gets (§7) when the answer has no expires_in. */
 const DEFAULT_TOKEN_SECONDS = 86_400;
 
-export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: () => number = Date.now): OAuthProvider {
+export function createWeiboProvider(
+  config: WeiboConfig,
+  logger: Logger,
+  now: () => number = Date.now,
+  metrics: Pick<Metrics, 'weiboCall'> = NO_METRICS,
+): OAuthProvider {
   const http = createProviderHttp(config.timeoutMs);
   const providerLog = logger.child({ provider: 'weibo' });
   /** Where a call's lines go: the request's logger if it gave one (made only when there is a line). */
@@ -82,17 +100,31 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
     return new AppError(reason);
   }
 
+  /** One call to Weibo, timed: `record` counts it (metrics) once its outcome is known. */
+  async function call(step: Step, url: string, init: Parameters<typeof http.call>[1]) {
+    const started = performance.now();
+    const result = await http.call(url, init);
+    return { result, record: (outcome: WeiboCallOutcome) => metrics.weiboCall(step, outcome, (performance.now() - started) / 1000) };
+  }
+
   /** An answer is usable only if it is 2xx, carries no error_code, and has the expected shape. */
-  function parse<T>(step: Step, result: CallResult, schema: z.ZodType<T>, requestLog: Logger | undefined): T {
-    if (!result.ok || result.status >= 300 || isErrorAnswer(result.json)) throw refusal(step, result, requestLog);
-    const parsed = schema.safeParse(result.json);
+  function parse<T>(step: Step, answer: Awaited<ReturnType<typeof call>>, schema: z.ZodType<T>, requestLog: Logger | undefined): T {
+    const { result, record } = answer;
+    const failed = failedOutcome(result);
+    if (failed) {
+      record(failed);
+      throw refusal(step, result, requestLog);
+    }
+    const parsed = schema.safeParse((result as { json: unknown }).json);
     if (!parsed.success) {
+      record('bad_answer');
       logOf(requestLog).warn(
-        { step, status: result.status, issues: parsed.error.issues.map((i) => i.path.join('.')) },
+        { step, status: (result as { status: number }).status, issues: parsed.error.issues.map((i) => i.path.join('.')) },
         'weibo answered nonsense',
       );
       throw new AppError('WEIBO_UNAVAILABLE');
     }
+    record('ok');
     return parsed.data;
   }
 
@@ -114,7 +146,7 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
 
     async exchangeCode(code, requestLog) {
       // §2: POST the form. §9 P1: the answer is text/plain JSON, parsed regardless.
-      const result = await http.call(endpoint('/oauth2/access_token'), {
+      const result = await call('access_token', endpoint('/oauth2/access_token'), {
         method: 'POST',
         form: {
           client_id: config.clientId,
@@ -131,7 +163,7 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
     async fetchProfile(token: ProviderToken, requestLog?: Logger): Promise<ProviderProfile> {
       // §4, §9 P8: the token goes in an `OAuth2` header, which keeps it out of URLs and logs.
       const url = `${endpoint('/2/users/show.json')}?uid=${encodeURIComponent(token.uid)}`;
-      const result = await http.call(url, { method: 'GET', headers: { authorization: `OAuth2 ${token.accessToken}` } });
+      const result = await call('users_show', url, { method: 'GET', headers: { authorization: `OAuth2 ${token.accessToken}` } });
       const answer = parse('users_show', result, profileAnswer, requestLog);
       const uid = answer.idstr ?? answer.id;
       if (uid !== token.uid) {
@@ -142,19 +174,30 @@ export function createWeiboProvider(config: WeiboConfig, logger: Logger, now: ()
     },
 
     async tokenStatus(accessToken): Promise<TokenStatus> {
-      const result = await http.call(endpoint('/oauth2/get_token_info'), { method: 'POST', form: { access_token: accessToken } });
+      const { result, record } = await call('get_token_info', endpoint('/oauth2/get_token_info'), {
+        method: 'POST',
+        form: { access_token: accessToken },
+      });
+      const failed = failedOutcome(result);
+      if (failed) record(failed);
       if (!result.ok) return 'unknown';
       const weiboError = errorAnswer.safeParse(result.json);
       if (weiboError.success) return TOKEN_DEAD.has(weiboError.data.error_code) ? 'dead' : 'unknown';
       const info = tokenInfoAnswer.safeParse(result.json);
-      if (result.status >= 300 || !info.success) return 'unknown';
+      if (result.status >= 300) return 'unknown';
+      record(info.success ? 'ok' : 'bad_answer');
+      if (!info.success) return 'unknown';
       // §3, §9 P13: `expire_in` (singular) is the remaining lifetime; ≤ 0 is expired.
       return info.data.expire_in > 0 ? 'alive' : 'dead';
     },
 
     async revoke(accessToken, requestLog) {
       // §5: POST access_token; success is {"result":"true"} (a string), failure the usual error JSON.
-      const result = await http.call(endpoint('/oauth2/revokeoauth2'), { method: 'POST', form: { access_token: accessToken } });
+      const { result, record } = await call('revokeoauth2', endpoint('/oauth2/revokeoauth2'), {
+        method: 'POST',
+        form: { access_token: accessToken },
+      });
+      record(failedOutcome(result) ?? 'ok');
       const weiboError = result.ok ? errorAnswer.safeParse(result.json) : null;
       if (weiboError?.success && TOKEN_DEAD.has(weiboError.data.error_code)) return 'dead';
       if (result.ok && result.status < 300 && !weiboError?.success) return 'revoked';

@@ -23,9 +23,13 @@ const REASON_OF_TRPC_CODE: Partial<Record<TRPCError['code'], ErrorReason>> = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 
+/** The reason an error is answered with: the service's, or the nearest one to tRPC's code. */
+const reasonOf = (error: TRPCError): ErrorReason =>
+  error instanceof AppError ? error.reason : (REASON_OF_TRPC_CODE[error.code] ?? 'INTERNAL');
+
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
-    const reason: ErrorReason = error instanceof AppError ? error.reason : (REASON_OF_TRPC_CODE[error.code] ?? 'INTERNAL');
+    const reason = reasonOf(error);
     const data: ErrorData & typeof shape.data = { ...shape.data, reason };
     delete (data as { stack?: string }).stack;
     let message = shape.message;
@@ -49,12 +53,15 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** A database that cannot be reached is a 503 with a clear reason, not a 500. */
-const base = t.procedure.use(async ({ next }) => {
+/** A database that cannot be reached is a 503 with a clear reason, not a 500. Every call's result
+ * is counted (weibo_login_requests_total), by procedure and reason. */
+const base = t.procedure.use(async ({ ctx, path, next }) => {
   const result = await next();
   if (!result.ok && !(result.error instanceof AppError) && isDatabaseUnavailable(result.error.cause)) {
+    ctx.deps.metrics.request(path, 'SERVICE_UNAVAILABLE');
     throw new AppError('SERVICE_UNAVAILABLE', {}, { cause: result.error.cause });
   }
+  ctx.deps.metrics.request(path, result.ok ? 'ok' : reasonOf(result.error));
   return result;
 });
 

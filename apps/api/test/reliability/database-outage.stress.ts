@@ -47,6 +47,8 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
   });
 
   const health = async () => (await request(api.url, '/api/healthz')).status;
+  const ready = async () => (await request(api.url, '/api/readyz')).status;
+  const alive = async () => (await request(api.url, '/api/livez')).status;
 
   /** 6 clients registering (bcrypt and a transaction) and signing in to the account each made first.
    * One account per client: parallel sign-ins of one account are cut at the lockout limit. */
@@ -76,6 +78,9 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
       if (signal === 'SIGSTOP') db.freeze();
       else await db.stop(signal);
       const detectedMs = await waitFor(async () => (await health()) === 503, ANSWER_BOUND_MS, 'health reports the database down');
+      // (2e) Readiness goes down with the database; liveness does not (a restart would not help).
+      await waitFor(async () => (await ready()) === 503, ANSWER_BOUND_MS, 'readiness reports the database down');
+      expect(await alive()).toBe(200);
       // Longer than any bound below: a request that waits for the server instead of answering fails.
       await sleep(ANSWER_BOUND_MS + 2000);
       const upAt = performance.now();
@@ -86,7 +91,7 @@ describe.skipIf(ownMariadbUnavailable !== null)('database outage and recovery', 
         async () => {
           const [status, login] = [await health(), await request(api.url, '/trpc/auth.login', { account: seeded, password: PASSWORD })];
           last = `health ${status}, login ${login.status} ${login.reason}`;
-          return status === 200 && login.status === 200;
+          return status === 200 && login.status === 200 && (await ready()) === 200;
         },
         RECOVERY_BOUND_MS,
         'the API recovers',

@@ -26,38 +26,14 @@ import {
   toOperatorDevice,
   toWeiboBinding,
 } from './operator.dto.ts';
+import { OperatorError, requireReason } from './operator-input.ts';
 import { latestEventAt, searchAccounts, setDisabledAt } from './operator.repository.ts';
 
 /** The events `users show` lists, as the contract says. */
 export const SHOWN_EVENTS = 20;
 /** Accounts `users find` lists at most. */
 export const FOUND_ACCOUNTS_MAX = 50;
-/** auth_events.reason is a varchar(255): MySQL counts characters (code points). */
-export const REASON_MAX_CHARS = 255;
 const FIND_TEXT_MAX_CHARS = 255;
-
-/** Why the operator's request cannot be done: the tool says it in one line (and exits 1, or 2 for usage). */
-export class OperatorError extends Error {
-  readonly code: 'UNKNOWN_ACCOUNT' | 'INVALID_INPUT' | 'REFUSED';
-  constructor(code: OperatorError['code'], message: string) {
-    super(message);
-    this.name = 'OperatorError';
-    this.code = code;
-  }
-}
-
-/** C0 and C1 control characters (a line break among them): a reason is one line the owner reads. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** The reason every change needs: trimmed, one line, 1 to REASON_MAX_CHARS characters. */
-export function requireReason(reason: string | undefined): string {
-  const trimmed = reason?.trim() ?? '';
-  if (!trimmed) throw new OperatorError('INVALID_INPUT', 'a reason is required: --reason TEXT (the account’s owner sees it)');
-  if ([...trimmed].length > REASON_MAX_CHARS)
-    throw new OperatorError('INVALID_INPUT', `the reason is longer than ${REASON_MAX_CHARS} characters`);
-  if (CONTROL.test(trimmed)) throw new OperatorError('INVALID_INPUT', 'the reason must be one line of text, without control characters');
-  return trimmed;
-}
 
 /** `id:42` names an account by its id (no account name has a colon); anything else is an account
  * name, compared as sign-in compares it (accountKeyOf: without case). */

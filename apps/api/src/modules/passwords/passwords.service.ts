@@ -2,6 +2,7 @@ import type { DbHandle } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
 import type { ClientInfo } from '../../types.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { UserRow } from '../users/users.table.ts';
 import { isKnownBrowser } from './known-browsers.repository.ts';
 import { type PasswordHasher, PasswordQueueFull } from './password-hasher.ts';
@@ -22,6 +23,8 @@ export interface PasswordCheck {
   signal: AbortSignal | undefined;
   /** The cost of the hashes stored now (passwords/hash-cost.ts), for an unknown account's dummy. */
   storedCost: number;
+  /** Counts each check's result (weibo_login_password_checks_total). */
+  metrics: Pick<Metrics, 'passwordCheck'>;
   now: number;
 }
 
@@ -37,12 +40,18 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
   const known = browserHash !== null ? isKnownBrowser(db, user?.id ?? 0, browserHash, check.now) : Promise.resolve(false);
   // Awaited below, or not at all when the attempt is refused first: never an unhandled rejection.
   known.catch(() => undefined);
-  const attemptId = await admitAttempt(db, {
-    accountKey: check.accountKey,
-    addressKey: check.addressKey,
-    isKnownBrowser: () => known,
-    now: check.now,
-  });
+  let attemptId: number;
+  try {
+    attemptId = await admitAttempt(db, {
+      accountKey: check.accountKey,
+      addressKey: check.addressKey,
+      isKnownBrowser: () => known,
+      now: check.now,
+    });
+  } catch (error) {
+    if (error instanceof AppError && error.reason === 'TOO_MANY_ATTEMPTS') check.metrics.passwordCheck('refused');
+    throw error;
+  }
   let matches: boolean;
   try {
     const first = await known;
@@ -52,15 +61,18 @@ export async function checkPassword(db: DbHandle, hasher: PasswordHasher, check:
     });
   } catch (error) {
     // Not checked at all (queue full, client gone): no guess was made, so nothing counts.
+    check.metrics.passwordCheck('busy');
     await clearAttempt(db, attemptId);
     throw busyOr(error);
   }
   // An account without a password (made from Weibo) is checked against the dummy, as an unknown
   // one is: same work, same answer.
   if (matches && user?.password_hash) {
+    check.metrics.passwordCheck('ok');
     await clearAttempt(db, attemptId);
     return user as UserWithPassword;
   }
+  check.metrics.passwordCheck('wrong');
   await markAttemptFailed(db, attemptId);
   await recordEvent(db, {
     kind: 'password_failed',

@@ -8,6 +8,7 @@ import { randomId } from '../../crypto/random.ts';
 import type { ClientInfo, VerifiedSession } from '../../types.ts';
 import { type SigningKeys, signToken, verifyToken } from '../../crypto/jwt.ts';
 import type { Logger } from 'pino';
+import type { Metrics } from '../../observability/metrics.ts';
 import { deleteSession, deleteUserSessions, findLiveSession, insertSession, touchSession } from './sessions.repository.ts';
 import type { SignInMethod } from './sessions.table.ts';
 
@@ -15,7 +16,7 @@ export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export async function startSession(
   db: DbHandle,
-  keys: SigningKeys,
+  deps: { jwtKeys: SigningKeys; metrics: Pick<Metrics, 'sessionIssued'> },
   userId: number,
   client: ClientInfo,
   now: number,
@@ -32,8 +33,9 @@ export async function startSession(
     user_agent: client.userAgent,
     method,
   });
+  deps.metrics.sessionIssued(method);
   return {
-    token: signToken(keys, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
+    token: signToken(deps.jwtKeys, 'session', { subject: String(userId), jwtid: id }, expiresAt, now),
     expiresAt: new Date(expiresAt).toISOString(),
   };
 }

@@ -93,6 +93,7 @@ export async function verifyCredentials(deps: AppDeps, credentials: Credentials,
     signal: request.signal,
     storedCost: deps.storedHashCost.current,
     now,
+    metrics: deps.metrics,
   });
   if (costOf(checked.password_hash) !== deps.hasher.cost) rehashInBackground(deps, checked, credentials.password);
   return checked;
@@ -144,7 +145,7 @@ export async function registerWithPassword(deps: AppDeps, credentials: Credentia
     await recordEvent(trx, { kind: 'account_created', userId: user.id, ...client, at: now });
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, client, now, 'password'), '/');
+    return toSignedIn(user, await startSession(trx, deps, user.id, client, now, 'password'), '/');
   });
 }
 
@@ -162,7 +163,7 @@ export async function loginWithPassword(deps: AppDeps, credentials: Credentials,
   return inTransaction(deps.db, async (trx) => {
     await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, client, now, 'password'), '/');
+    return toSignedIn(user, await startSession(trx, deps, user.id, client, now, 'password'), '/');
   });
 }
 

@@ -12,7 +12,7 @@ const TABLES = ['identities', 'bind_tickets', 'weibo_revocations'] as const;
 type TokenTable = (typeof TABLES)[number];
 
 /** Seals anew what is not sealed with the current key; answers how many rows, by table. */
-export async function resealStoredTokens(deps: AppDeps): Promise<Record<TokenTable, number>> {
+export async function resealStoredTokens(deps: Pick<AppDeps, 'db' | 'tokens' | 'log'>): Promise<Record<TokenTable, number>> {
   const done = { identities: 0, bind_tickets: 0, weibo_revocations: 0 };
   for (const table of TABLES) {
     for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
@@ -44,7 +44,7 @@ export async function resealStoredTokens(deps: AppDeps): Promise<Record<TokenTab
   return done;
 }
 
-async function stale(deps: AppDeps, table: TokenTable): Promise<{ id: string | number; access_token: string }[]> {
+async function stale(deps: Pick<AppDeps, 'db' | 'tokens'>, table: TokenTable): Promise<{ id: string | number; access_token: string }[]> {
   const rows = await deps.db
     .selectFrom(table as 'identities')
     .select(['id', 'access_token'])

@@ -128,7 +128,7 @@ async function signInOrIssueTicket(
   return inTransaction(deps.db, async (trx) => {
     const user = await refreshBoundProfile(trx, deps.tokens, bound, token, profile, now);
     await recordEvent(trx, { kind: 'sign_in_weibo', userId: user.id, ...request.client, at: now });
-    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), redirectTo);
+    return toSignedIn(user, await startSession(trx, deps, user.id, request.client, now, 'weibo'), redirectTo);
   });
 }
 
@@ -154,7 +154,7 @@ export async function bindWithPassword(deps: AppDeps, input: { ticket: string } 
     await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
     await recordEvent(trx, { kind: 'sign_in_weibo', userId: user.id, ...request.client, at: now });
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), pending.redirect_to);
+    return toSignedIn(user, await startSession(trx, deps, user.id, request.client, now, 'weibo'), pending.redirect_to);
   });
 }
 
@@ -186,7 +186,7 @@ export async function registerWithWeibo(
       await recordEvent(trx, { kind, userId: user.id, ...request.client, at: now });
     }
     await rememberSignedInBrowser(deps, trx, user.id, request, now);
-    return toSignedIn(user, await startSession(trx, deps.jwtKeys, user.id, request.client, now, 'weibo'), pending.redirect_to);
+    return toSignedIn(user, await startSession(trx, deps, user.id, request.client, now, 'weibo'), pending.redirect_to);
   });
 }
 
