@@ -2,7 +2,8 @@
  * Logs hold no credentials: the real API process (node src/main.ts) at LOG_LEVEL trace, debug and
  * info is taken through every procedure, the Weibo round trip (also failing), the `/weibo?code=`
  * page and the revocation callback, and then its whole stdout and stderr are searched for every
- * password, code, state, browser cookie, ticket, session JWT, Weibo access token and secret used.
+ * password, code, state, browser cookie, ticket, session JWT, Weibo access token and secret used;
+ * and the database's files for every Weibo access token (stored sealed, 2e).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -163,6 +164,17 @@ describe('logs hold no credentials', () => {
       if (token) secrets.push(token);
     }
     expect(secrets.filter((s) => s.startsWith('2.00')).length, 'access tokens seen').toBeGreaterThanOrEqual(5);
+
+    // (2e) Nor does the database: every byte of its files (free pages and the WAL included) is
+    // searched for each access token Weibo handed out in plaintext; they are stored sealed.
+    const databaseBytes = ['', '-wal', '-shm']
+      .map((suffix) => path.join(tmp, `${level}.sqlite${suffix}`))
+      .filter((file) => fs.existsSync(file))
+      .map((file) => fs.readFileSync(file).toString('latin1'))
+      .join('\n');
+    expect(databaseBytes.length).toBeGreaterThan(10_000);
+    expect(databaseBytes).toContain('wlenc1.');
+    expect(secrets.filter((s) => s.startsWith('2.00') && databaseBytes.includes(s))).toEqual([]);
 
     const output = api.output();
     const lines = output.split('\n').filter(Boolean);
