@@ -10,6 +10,9 @@
  *   --rounds=N           measured rounds (default 8), after one warm-up round
  *   --logins=N           logins per server per round (default 3000), at concurrency 32, on SQLite
  *   --without-heap-bounds  also the working tree without its heap flags (API_NODE_FLAGS): what they cost
+ *   --with-env=NAME=VALUE  also the working tree with that variable set (e.g. METRICS_PORT=0: what
+ *                          recording metrics costs); may be given more than once. With these,
+ *                          no ref is needed
  *   --profile=cpu|alloc --profile-dir=DIR  a CPU or allocation profile of each server's last round
  *
  * It prints its table; it does not touch docs/benchmarks.md. Each ref is checked out in a git
@@ -36,10 +39,12 @@ const rounds = Number(option('rounds') ?? 8);
 const logins = Number(option('logins') ?? 3000);
 const profileKind = option('profile') as ProfileKind | undefined;
 const profileDir = option('profile-dir');
-if (refs.length === 0)
+const extraEnvs = args.filter((arg) => arg.startsWith('--with-env=')).map((arg) => arg.slice('--with-env='.length));
+if (refs.length === 0 && extraEnvs.length === 0 && !args.includes('--without-heap-bounds')) {
   throw new Error(
-    'usage: compare <ref> [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--profile=cpu|alloc --profile-dir=DIR]',
+    'usage: compare [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--with-env=NAME=VALUE …] [--profile=cpu|alloc --profile-dir=DIR]',
   );
+}
 if (profileKind && !profileDir) throw new Error('--profile needs --profile-dir');
 
 interface Server {
@@ -67,6 +72,13 @@ try {
   ];
   if (args.includes('--without-heap-bounds'))
     programs.push({ name: 'working tree, no heap flags', program: { ...API_PROGRAM, nodeFlags: [] } });
+  for (const assignment of extraEnvs) {
+    const [name, ...value] = assignment.split('=');
+    programs.push({
+      name: `working tree, ${assignment}`,
+      program: { ...API_PROGRAM, env: { ...API_PROGRAM.env, [name!]: value.join('=') } },
+    });
+  }
   // Each product on a database of its own (the schemas of two commits may differ); the floor on the working tree's.
   for (const { name, program } of programs) {
     const database = await createDatabase('sqlite');
