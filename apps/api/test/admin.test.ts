@@ -8,14 +8,13 @@ import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.ts';
 import { maskUid } from '../src/modules/operator/operator.dto.ts';
+import { OperatorError, requireReason } from '../src/modules/operator/operator-input.ts';
 import {
   deleteUser,
   disableUser,
   enableUser,
   findUsers,
   FOUND_ACCOUNTS_MAX,
-  OperatorError,
-  requireReason,
   showUser,
   signOutUser,
   unbindUser,

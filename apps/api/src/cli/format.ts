@@ -104,7 +104,6 @@ export function formatShow(account: OperatorAccountDetails): string {
   const lines = [
     field('Account', named(account)),
     field('Name', orDash(account.displayName)),
-    field('Avatar', orDash(account.avatarUrl)),
     field('Password', account.hasPassword ? 'yes' : 'no (signs in with Weibo only)'),
     field('Status', account.disabledAt === null ? 'active' : `DISABLED since ${localTime(account.disabledAt)}`),
     field('Created', localTime(account.createdAt)),
@@ -170,7 +169,7 @@ export function formatChange(c: OperatorChange): string {
     case 'unbind':
       return `${who}: Weibo binding removed; ${revokeText[c.weiboRevoke]}.\n${seen}\n`;
     case 'sign-out':
-      return `${who}: ${sessions} ended (their tokens stopped working at once).\n${seen}\n`;
+      return `${who}: ${sessions} ended; its tokens stopped working at once.\n${seen}\n`;
     case 'delete':
       return `${who} deleted, with its Weibo binding and ${sessions}; its events are kept only as anonymous counts; ${revokeText[c.weiboRevoke]}.\n`;
   }

@@ -9,12 +9,12 @@ import pino from 'pino';
 import { openAppDeps, type OpenedDeps } from '../app.ts';
 import { ConfigError, type DatabaseConfig, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { pendingMigrations } from '../db/migrate.ts';
 import type { AppDeps } from '../deps.ts';
 import { OperatorError } from '../modules/operator/operator-input.ts';
 import { deleteUser, disableUser, enableUser, findUsers, showUser, signOutUser, unbindUser } from '../modules/operator/operator.service.ts';
 import type { CommandName, Invocation } from './admin.ts';
 import { formatChange, formatFind, formatShow, safeText, toJson } from './format.ts';
-import { pendingMigrations } from './schema.ts';
 
 interface CommandSpec<T> {
   run(deps: AppDeps, argument: string, reason: string | undefined): Promise<T>;

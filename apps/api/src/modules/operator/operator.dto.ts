@@ -51,8 +51,8 @@ export interface OperatorDevice {
   userAgent: string | null;
 }
 
+/** One account in full. Not its avatar: Weibo's older avatar URLs hold the uid that is masked here. */
 export interface OperatorAccountDetails extends Omit<OperatorAccountSummary, 'weibo'> {
-  avatarUrl: string | null;
   updatedAt: string;
   weibo: OperatorWeiboBinding | null;
   devices: OperatorDevice[];

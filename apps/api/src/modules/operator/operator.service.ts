@@ -87,7 +87,6 @@ export async function showUser(deps: AppDeps, reference: string): Promise<Operat
     id: String(user.id),
     account: user.account,
     displayName: user.display_name,
-    avatarUrl: user.avatar_url,
     hasPassword: user.password_hash !== null,
     disabledAt: user.disabled_at === null ? null : iso(user.disabled_at),
     createdAt: iso(user.created_at),
