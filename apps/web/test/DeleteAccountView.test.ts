@@ -35,7 +35,16 @@ describe('DeleteAccountView (注销账号)', () => {
       '所有设备上的登录（现在有 3 台），包括这台设备',
       '活动记录：只保留不含身份信息的统计数字',
     ]);
-    expect(wrapper.text()).toContain('账号名“alice”可以被重新注册');
+    expect(wrapper.text()).toContain('账号名“alice”可以被重新注册。你的微博账号也可以重新绑定其他账号。');
+  });
+
+  it('speaks of one device as one device, and leaves out a Weibo that is not there', async () => {
+    api.auth.me.query.mockResolvedValue({ user, identities: [] });
+    api.account.devices.query.mockResolvedValue({ devices: [device({ current: true })] });
+    const { wrapper } = await mountAt('/account/delete');
+    const items = wrapper.findAll('[data-testid="deletion-items"] li').map((item) => item.text());
+    expect(items).toEqual(['账号“alice”，以及它的密码和资料（昵称、头像）', '这台设备上的登录', '活动记录：只保留不含身份信息的统计数字']);
+    expect(wrapper.text()).not.toContain('微博');
   });
 
   it('deletes nothing until the box is ticked and the password given', async () => {

@@ -154,6 +154,6 @@ describe('LoginView', () => {
     await vi.waitFor(() => expect(wrapper.find('[data-testid="in-app-hint"]').exists()).toBe(true));
     expect(wrapper.find('[data-testid="in-app-hint"]').attributes('data-app')).toBe(app);
     expect(wrapper.find('[data-testid="in-app-hint"]').text()).toContain(`「${menuItem}」`);
-    expect(wrapper.find('[data-testid="in-app-hint"]').text()).toContain('右上角的 ···');
+    expect(wrapper.find('[data-testid="in-app-hint"]').text()).toContain('右上角的「···」');
   });
 });

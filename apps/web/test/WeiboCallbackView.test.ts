@@ -259,7 +259,7 @@ describe('WeiboCallbackView', () => {
     api.weibo.finish.mutate.mockRejectedValue(apiError('BROWSER_MISMATCH'));
     const { wrapper } = await arrive('?code=c1&state=s1');
     const hint = wrapper.find('[data-testid="in-app-hint"]');
-    expect(hint.text()).toContain('点右上角的 ··· ，选择「在浏览器中打开」');
+    expect(hint.text()).toContain('你正在微信里浏览：可以点右上角的「···」，选择「在浏览器中打开」');
   });
 
   it('never only spins: after a while it offers Weibo again and the password, and still takes a late answer', async () => {

@@ -2,6 +2,11 @@
  * Starts, once for the browser suite, what a user of `pnpm start` talks to: the Weibo simulator,
  * the API on a fresh SQLite database in a temporary folder, and this app built with `vite build`
  * and served by the API from its own origin (history fallback, CSP and all).
+ *
+ * A second API (`altUrl`) serves the same app as another site would run it: its own Weibo app,
+ * still under Weibo's review (audited: false, so only its test accounts can sign in), Weibo
+ * sign-up closed (WEIBO_SIGNUP=closed) and an ICP number (SITE_ICP). Scenarios that need those
+ * settings use it; both share the simulator.
  * Without /usr/bin/chromium the suite is skipped with one line, unless REQUIRE_BROWSER=1.
  */
 import fs from 'node:fs';
@@ -11,8 +16,9 @@ import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { API_PROGRAM } from '@weibo-login/api/program';
 import { freePort, launch, type ServiceProcess } from '@weibo-login/test-support';
-import { createWeiboSimulator, DEMO_APP } from '@weibo-login/weibo-sim';
+import { createWeiboSimulator, DEMO_APP, MOBILE_AUTHORIZE_PATH, AUTHORIZE_PATH } from '@weibo-login/weibo-sim';
 import { CHROMIUM_PATH } from './browser.ts';
+import { ALT_SITE_ICP, SITE_NAME } from './sites.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,11 +26,16 @@ declare module 'vitest' {
     skipReason: string;
     baseUrl: string;
     simUrl: string;
+    /** The second site: unaudited Weibo app, Weibo sign-up closed, an ICP number. */
+    altUrl: string;
+    altClientId: string;
   }
 }
 
 const WEB_ROOT = path.resolve(import.meta.dirname, '../..');
 const STARTUP_TIMEOUT_MS = 60_000;
+/** The second site's Weibo app: registered at the simulator, not yet through Weibo's review. */
+const ALT_APP = { clientId: '2837465910', clientSecret: 'e2e-alt-app-secret-0123456789abcdef' };
 
 /** `vite build` as `pnpm build` runs it. Vitest sets NODE_ENV=test, which would make Vite bundle
  * the development builds of Vue and friends; the production bundle is the one to test. */
@@ -44,6 +55,35 @@ async function buildWeb(outDir: string): Promise<void> {
   }
 }
 
+function apiEnv(options: {
+  tmp: string;
+  name: string;
+  simUrl: string;
+  baseUrl: string;
+  webDist: string;
+  clientId: string;
+  clientSecret: string;
+}) {
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${path.join(options.tmp, `${options.name}.sqlite`)}`,
+    JWT_SECRET: 'e2e-secret-0123456789abcdef-0123456789abcdef',
+    WEIBO_CLIENT_ID: options.clientId,
+    WEIBO_CLIENT_SECRET: options.clientSecret,
+    WEIBO_AUTHORIZE_URL: `${options.simUrl}${AUTHORIZE_PATH}`,
+    WEIBO_MOBILE_AUTHORIZE_URL: `${options.simUrl}${MOBILE_AUTHORIZE_PATH}`,
+    WEIBO_API_BASE: options.simUrl,
+    WEIBO_REDIRECT_URI: `${options.baseUrl}/weibo`,
+    WEB_DIST: options.webDist,
+    SITE_NAME,
+    // The browsers reach the API as if through a proxy on this machine, each visitor with an
+    // address of its own in X-Forwarded-For (support/browser.ts newVisitor).
+    TRUST_PROXY: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     if (process.env.REQUIRE_BROWSER === '1') {
@@ -52,8 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const line = `browser suite skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium; REQUIRE_BROWSER=1 makes this a failure)`;
     console.log(line);
     project.provide('skipReason', line);
-    project.provide('baseUrl', '');
-    project.provide('simUrl', '');
+    for (const key of ['baseUrl', 'simUrl', 'altUrl', 'altClientId'] as const) project.provide(key, '');
     return async () => {};
   }
 
@@ -61,49 +100,56 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const webDist = path.join(tmp, 'web');
   await buildWeb(webDist);
 
-  const apiPort = await freePort();
+  const [apiPort, altPort] = [await freePort(), await freePort()];
   const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const altUrl = `http://127.0.0.1:${altPort}`;
   const simulator = createWeiboSimulator({
-    apps: [{ ...DEMO_APP, redirectUris: [`${baseUrl}/weibo`] }],
+    apps: [
+      { ...DEMO_APP, redirectUris: [`${baseUrl}/weibo`] },
+      { ...DEMO_APP, ...ALT_APP, name: `${SITE_NAME}（审核中）`, redirectUris: [`${altUrl}/weibo`], audited: false, testUids: [] },
+    ],
   });
   const simUrl = await simulator.listen(0, '127.0.0.1');
 
-  let api: ServiceProcess;
-  try {
-    api = await launch(API_PROGRAM, {
-      port: apiPort,
-      startupTimeoutMs: STARTUP_TIMEOUT_MS,
-      env: {
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${path.join(tmp, 'e2e.sqlite')}`,
-        JWT_SECRET: 'e2e-secret-0123456789abcdef-0123456789abcdef',
-        WEIBO_CLIENT_ID: DEMO_APP.clientId,
-        WEIBO_CLIENT_SECRET: DEMO_APP.clientSecret,
-        WEIBO_AUTHORIZE_URL: `${simUrl}/oauth2/authorize`,
-        WEIBO_API_BASE: simUrl,
-        WEIBO_REDIRECT_URI: `${baseUrl}/weibo`,
-        WEB_DIST: webDist,
-        LOG_LEVEL: 'warn',
-      },
-    });
-  } catch (error) {
-    await simulator.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-
+  const started: ServiceProcess[] = [];
   const stop = async () => {
-    await api.stop();
+    await Promise.all(started.map((api) => api.stop()));
     await simulator.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   };
+  try {
+    const common = { tmp, simUrl, webDist };
+    started.push(
+      await launch(API_PROGRAM, {
+        port: apiPort,
+        startupTimeoutMs: STARTUP_TIMEOUT_MS,
+        env: apiEnv({ ...common, name: 'e2e', baseUrl, clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret }),
+      }),
+    );
+    started.push(
+      await launch(API_PROGRAM, {
+        port: altPort,
+        startupTimeoutMs: STARTUP_TIMEOUT_MS,
+        env: {
+          ...apiEnv({ ...common, name: 'alt', baseUrl: altUrl, ...ALT_APP }),
+          WEIBO_SIGNUP: 'closed',
+          SITE_ICP: ALT_SITE_ICP,
+        },
+      }),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 
   project.provide('skipReason', '');
   project.provide('baseUrl', baseUrl);
   project.provide('simUrl', simUrl);
+  project.provide('altUrl', altUrl);
+  project.provide('altClientId', ALT_APP.clientId);
   return async () => {
+    const output = started.map((api) => api.output().trim()).filter(Boolean);
     await stop();
-    if (api.output().trim()) console.log(`API output during the browser suite:\n${api.output()}`);
+    if (output.length > 0) console.log(`API output during the browser suite:\n${output.join('\n')}`);
   };
 }

@@ -8,6 +8,7 @@ const en: typeof zhCN = {
     language: 'Language',
     home: 'Home',
     copyright: p`© ${'year'} ${'name'}`,
+    updated: p`Last updated ${'date'}`,
   },
   titles: {
     login: 'Sign in',
@@ -48,7 +49,7 @@ const en: typeof zhCN = {
   },
   login: {
     heading: 'Sign in',
-    intro: 'Sign in with Weibo in one tap, or with your account name and password.',
+    intro: 'New here? Signing in with Weibo for the first time creates your account in one tap.',
     submit: 'Sign in',
     submitting: 'Signing in…',
     or: 'or use your password',
@@ -61,7 +62,6 @@ const en: typeof zhCN = {
   register: {
     heading: 'Create an account',
     intro: 'Sign up with your Weibo account, or choose an account name and password.',
-    weiboHint: 'The first time you sign in with Weibo, you can create an account with it directly.',
     or: 'or choose a name and password',
     submit: 'Create account',
     submitting: 'Creating account…',
@@ -82,7 +82,7 @@ const en: typeof zhCN = {
       dingtalk: 'Open in Browser',
     },
     loginTip: p`You are browsing inside ${'app'}. If signing in with Weibo does not bring you back here, tap ··· at the top right, choose “${'item'}” and sign in there.`,
-    steps: p`Tap ··· at the top right, choose “${'item'}”, then sign in again in your browser.`,
+    steps: p`You are browsing inside ${'app'}: you can tap ··· at the top right, choose “${'item'}” and sign in again in your browser.`,
     copyLink: 'Copy the link to this page',
     copied: 'Link copied. Paste it into your browser to open it there.',
   },

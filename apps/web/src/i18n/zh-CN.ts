@@ -11,6 +11,7 @@ export default {
     language: '语言',
     home: '首页',
     copyright: p`© ${'year'} ${'name'}`,
+    updated: p`更新日期：${'date'}`,
   },
   titles: {
     login: '登录',
@@ -51,7 +52,7 @@ export default {
   },
   login: {
     heading: '登录',
-    intro: '用微博一键登录，或使用账号密码。',
+    intro: '第一次用微博登录时，可以直接注册新账号。',
     submit: '登录',
     submitting: '正在登录…',
     or: '或使用账号密码',
@@ -64,7 +65,6 @@ export default {
   register: {
     heading: '注册新账号',
     intro: '用微博账号直接注册，或设置账号和密码。',
-    weiboHint: '第一次用微博登录时，可以直接用微博账号注册。',
     or: '或设置账号和密码',
     submit: '注册',
     submitting: '正在注册…',
@@ -84,8 +84,8 @@ export default {
       alipay: '在浏览器中打开',
       dingtalk: '在浏览器中打开',
     },
-    loginTip: p`你正在${'app'}里浏览。如果微博登录后没有回到本站，请点右上角的 ··· ，选择「${'item'}」，在浏览器里登录。`,
-    steps: p`点右上角的 ··· ，选择「${'item'}」，然后在浏览器里重新登录。`,
+    loginTip: p`你正在${'app'}里浏览。如果微博登录后没有回到本站，请点右上角的「···」，选择「${'item'}」，在浏览器里登录。`,
+    steps: p`你正在${'app'}里浏览：可以点右上角的「···」，选择「${'item'}」，在浏览器里重新登录。`,
     copyLink: '复制本页链接',
     copied: '链接已复制，可以粘贴到浏览器中打开。',
   },

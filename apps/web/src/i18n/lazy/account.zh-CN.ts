@@ -1,4 +1,4 @@
-import { p } from '../message.ts';
+import { p, plural } from '../message.ts';
 
 /** The account pages (账号与安全, 注销账号): fetched with them (i18n/index.ts). */
 export default {
@@ -47,7 +47,7 @@ export default {
   },
   reauth: {
     heading: '为了你的账号安全，请验证身份',
-    passwordIntro: '请输入当前密码。',
+    passwordIntro: '当前密码',
     weiboIntro: '用你绑定的微博账号重新登录一次即可。',
     submit: '验证',
     verifying: '正在验证…',
@@ -68,7 +68,7 @@ export default {
     signingOut: '正在退出…',
     signedOut: p`“${'device'}”已退出登录。`,
     signOutOthers: '退出其他所有设备',
-    signOutOthersConfirm: p`让其他 ${'n'} 台设备全部退出登录？本机不受影响。`,
+    signOutOthersConfirm: plural(p`让另一台设备退出登录？本机不受影响。`, p`让其他 ${'n'} 台设备全部退出登录？本机不受影响。`),
     signedOutOthers: '其他设备已全部退出登录。',
     names: {
       chrome: 'Chrome',
@@ -137,9 +137,10 @@ export default {
     intro: '注销后，以下内容会立即删除，无法恢复：',
     itemAccount: p`账号“${'account'}”，以及它的密码和资料（昵称、头像）`,
     itemWeibo: p`与微博“${'name'}”的绑定，以及本站保存的微博授权凭证；本站还会通知微博撤销对本站的授权`,
-    itemDevices: p`所有设备上的登录（现在有 ${'n'} 台），包括这台设备`,
+    itemDevices: plural(p`这台设备上的登录`, p`所有设备上的登录（现在有 ${'n'} 台），包括这台设备`),
     itemActivity: '活动记录：只保留不含身份信息的统计数字',
-    afterwards: p`注销后，账号名“${'account'}”可以被重新注册，你的微博账号也可以重新绑定其他账号。`,
+    afterwards: p`注销后，账号名“${'account'}”可以被重新注册。`,
+    afterwardsWeibo: '你的微博账号也可以重新绑定其他账号。',
     exportFirst: '需要留存资料的话，请先导出个人数据。',
     understood: '我已了解：注销后账号无法恢复',
     understoodRequired: '请先勾选确认',
