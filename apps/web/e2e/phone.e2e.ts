@@ -32,7 +32,6 @@ describe.skipIf(inject('skipReason') !== '')('phones and in-app browsers', () =>
     const { context, page, problems } = await newVisitor(browser, { phone: { userAgent: PHONE_UA } });
     await page.goto(url('/login'));
     await page.getByRole('heading', { name: '登录' }).waitFor();
-    await screenshots(page, 'login-phone', [375]);
 
     await page.getByTestId('weibo-login-button').click();
     await page.waitForURL(atWeiboAuthorize);
@@ -49,7 +48,7 @@ describe.skipIf(inject('skipReason') !== '')('phones and in-app browsers', () =>
     await page.getByRole('button', { name: '用微博账号直接注册' }).click();
     await page.getByText('请先阅读并同意《用户协议》和《隐私政策》').waitFor();
     expect(await page.getByTestId('consent').evaluate((box) => box === document.activeElement)).toBe(true);
-    await screenshots(page, 'weibo-register-consent-required-phone', [375]);
+    await screenshots(page, 'weibo-register-consent-required');
 
     await page.getByTestId('consent').check();
     await page.getByRole('button', { name: '用微博账号直接注册' }).click();
@@ -57,7 +56,7 @@ describe.skipIf(inject('skipReason') !== '')('phones and in-app browsers', () =>
     expect(await page.getByTestId('account-name').textContent()).toBe('手机上的小满');
     expect(await page.getByTestId('account-login').textContent()).toMatch(/^账号：wb_[a-z0-9]{8}$/);
     await page.getByTestId('password-setting').getByText('未设置').waitFor();
-    await screenshots(page, 'home-weibo-only-phone', [375]);
+    await screenshots(page, 'home-weibo-only');
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -69,7 +68,7 @@ describe.skipIf(inject('skipReason') !== '')('phones and in-app browsers', () =>
     await hint.waitFor();
     expect(await hint.textContent()).toContain('你正在微信里浏览');
     expect(await hint.textContent()).toContain('选择「在浏览器中打开」');
-    await screenshots(page, 'login-wechat', [375]);
+    await screenshots(page, 'login-wechat');
 
     await page.getByTestId('weibo-login-button').click();
     await page.waitForURL(atWeiboAuthorize);
@@ -95,7 +94,7 @@ describe.skipIf(inject('skipReason') !== '')('phones and in-app browsers', () =>
     expect(await page.getByTestId('weibo-problem').getAttribute('data-reason')).toBe('BROWSER_MISMATCH');
     expect(await page.getByTestId('in-app-hint').textContent()).toContain('点右上角的「···」，选择「在浏览器中打开」');
     expect(page.url()).toBe(url('/weibo'));
-    await screenshots(page, 'weibo-browser-mismatch-wechat', [375]);
+    await screenshots(page, 'weibo-browser-mismatch-wechat');
 
     // "在这个浏览器重新登录" works where the person is.
     await page.getByRole('button', { name: '在这个浏览器重新登录' }).click();

@@ -195,6 +195,30 @@ describe.skipIf(inject('skipReason') !== '')('Weibo sign-in in a browser', () =>
     await context.close();
   });
 
+  it('never leaves the person looking at a spinner: a slow answer brings the ways on, and still counts when it comes', async () => {
+    const weiboUser = await createWeiboUser('慢慢来');
+    const { context, page, problems } = await newVisitor(browser);
+    await page.clock.install();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/trpc/weibo.finish', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await startWeiboSignIn(page, weiboUser);
+    await page.getByTestId('weibo-working').waitFor();
+    expect(await page.getByTestId('weibo-slow').count()).toBe(0);
+    await page.clock.fastForward(60_000);
+    await page.getByText('微博的响应比平时慢').waitFor();
+    await page.getByRole('link', { name: '用账号密码登录' }).waitFor();
+    expect(await page.getByTestId('weibo-login-button').count()).toBe(1);
+    await screenshots(page, 'weibo-slow');
+    release();
+    await page.getByRole('heading', { name: '还差一步' }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('says Weibo sign-in is not available here when Weibo refuses the site’s configuration', async () => {
     const weiboUser = await createWeiboUser('配置出错');
     await weiboSim().addFault({ endpoint: 'access_token', mode: 'error', errorCode: 21324, times: 1 });
@@ -235,6 +259,12 @@ describe.skipIf(inject('skipReason') !== '')('Weibo sign-in in a browser', () =>
     const { context, page, problems } = await newVisitor(browser);
     await signUpWithWeibo(page, weiboUser);
     const account = (await page.getByTestId('account-login').textContent())!.replace('账号：', '');
+
+    // Its only way in is Weibo: unlinking it is refused before it is asked for, with the way out.
+    await page.getByRole('button', { name: '解除绑定' }).click();
+    await page.getByText('这个账号还没有设置密码：解除微博绑定后，你将无法登录。请先设置密码。').waitFor();
+    await screenshots(page, 'home-unlink-last-method');
+    await page.getByTestId('weibo-setting').getByRole('button', { name: '取消' }).click();
 
     await page.getByRole('button', { name: '设置密码' }).click();
     const prompt = page.getByTestId('reauth-prompt');

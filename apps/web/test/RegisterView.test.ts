@@ -90,7 +90,9 @@ describe('RegisterView', () => {
     api.auth.register.mutate.mockRejectedValue(apiError('ACCOUNT_TAKEN'));
     const { wrapper } = await mountAt('/register');
     await submit(wrapper, 'alice', 'long enough password');
-    expect(wrapper.find('[role="alert"]').text()).toBe('这个账号名已被使用，请换一个。');
+    expect(wrapper.find('[role="alert"] p').text()).toBe('这个账号名已被使用，请换一个。');
+    expect(wrapper.find('[role="alert"] a').text()).toBe('这是你的账号？去登录');
+    expect(wrapper.find('[role="alert"] a').attributes('href')).toBe('/login');
   });
 
   it('puts an INVALID_INPUT from the API under the field it names', async () => {

@@ -67,6 +67,7 @@ const en: typeof zhCN = {
     submitting: 'Creating account…',
     haveAccount: 'Already have an account?',
     loginLink: 'Sign in',
+    takenSignIn: 'Is this your account? Sign in',
   },
   weiboButton: {
     label: 'Sign in with Weibo',

@@ -70,6 +70,7 @@ export default {
     submitting: '正在注册…',
     haveAccount: '已有账号？',
     loginLink: '去登录',
+    takenSignIn: '这是你的账号？去登录',
   },
   weiboButton: {
     label: '微博登录',
