@@ -162,7 +162,7 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
     deps,
     metricsUrl: metricsServer?.url ?? null,
     async stop() {
-      stopSweeper();
+      await stopSweeper();
       await server.stop();
       await metricsServer?.close();
       await opened.close();

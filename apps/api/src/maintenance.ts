@@ -7,9 +7,10 @@
  */
 import type { DbHandle } from './db/database.ts';
 import type { AppDeps } from './deps.ts';
-import { revokeSoon } from './modules/weibo-login/revocation-outbox.ts';
+import { ensureLocksTable, newHolderId, releaseLock, takeLock } from './db/cluster-lock.ts';
+import { runDueRevocations } from './modules/weibo-login/revocation-outbox.ts';
 import { purgeExpiredTokens, resealStoredTokens } from './modules/weibo-login/stored-tokens.ts';
-import { ATTEMPT_WINDOW_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
+import { ATTEMPT_WINDOW_MS, BACKGROUND_LEASE_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
 
 const SWEEP_EVERY_MS = 60_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -84,16 +85,35 @@ export async function sweepExpired(db: DbHandle, now: number, options: SweepOpti
   return deleted;
 }
 
-export function startSweeper(deps: AppDeps, options: SweepOptions): () => void {
+/**
+ * Every minute, on one instance at a time (CONTRACT §7): the instance holding the `background`
+ * lease (db/cluster-lock.ts) sweeps, purges and seals tokens, and retries the revoke outbox; the
+ * others only refresh what they cache. The holder renews the lease each minute; if it stops, another
+ * takes over once BACKGROUND_LEASE_MS has passed.
+ */
+export function startSweeper(deps: AppDeps, options: SweepOptions): () => Promise<void> {
+  const holder = newHolderId();
+  const ready = ensureLocksTable(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'the locks table could not be made'));
+  const tick = async () => {
+    await ready;
+    if (await takeLock(deps.db, BACKGROUND_LOCK, holder, BACKGROUND_LEASE_MS, deps.now())) {
+      await sweepExpired(deps.db, deps.now(), options);
+      await purgeExpiredTokens(deps);
+      await resealStoredTokens(deps);
+      // Revokes at Weibo that failed before (or whose instance stopped) are retried from the outbox.
+      await runDueRevocations(deps);
+    }
+    await deps.storedHashCost.refresh(deps.db);
+  };
   const timer = setInterval(() => {
-    sweepExpired(deps.db, deps.now(), options)
-      .then(() => purgeExpiredTokens(deps))
-      .then(() => resealStoredTokens(deps))
-      .then(() => deps.storedHashCost.refresh(deps.db))
-      .catch((error: unknown) => deps.log.warn({ err: error }, 'sweep of expired rows failed'));
-    // Revokes at Weibo that failed before (or whose instance stopped) are retried from the outbox.
-    revokeSoon(deps);
+    tick().catch((error: unknown) => deps.log.warn({ err: error }, 'background work failed; tried again in a minute'));
   }, SWEEP_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    // Handed back at once, so another instance need not wait for the lease to lapse.
+    await releaseLock(deps.db, BACKGROUND_LOCK, holder).catch(() => undefined);
+  };
 }
+
+const BACKGROUND_LOCK = 'background';

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, SqliteDialect, type SqliteDatabase } from 'kysely';
-import type { Pool, PoolConnection, QueryValues } from 'mysql2';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
+import { boundedPool, ClusterMysqlDialect, type PoolStats, readCausallyOnGalera } from './mysql-pool.ts';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -19,10 +19,7 @@ export interface DatabaseClient {
   close(): Promise<void>;
 }
 
-export interface PoolStats {
-  inUse: number;
-  waiting: number;
-}
+export type { PoolStats };
 
 /** mysql2 is loaded only when MySQL is used: it is a sixth of the API's start-up on SQLite. */
 const requireDriver = createRequire(import.meta.url);
@@ -39,7 +36,8 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
       charset: 'utf8mb4',
     });
     const stats: PoolStats = { inUse: 0, waiting: 0 };
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool, stats) }) });
+    readCausallyOnGalera(pool);
+    const db = new Kysely<Database>({ dialect: new ClusterMysqlDialect({ pool: boundedPool(pool, stats) }) });
     return { db, dialect: 'mysql', poolStats: () => ({ ...stats }), close: () => db.destroy() };
   }
   if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -72,66 +70,5 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       }
       return statement;
     },
-  };
-}
-
-/**
- * mysql2 puts the failed statement on its errors as `sql`, with the values written into it:
- * session ids, tokens, password hashes. Any log line of such an error would carry them, so the
- * statement is taken off here, where every query passes; the code, errno and message stay.
- */
-function withoutStatement(error: unknown): unknown {
-  if (error && typeof error === 'object' && 'sql' in error) delete (error as { sql?: string }).sql;
-  return error;
-}
-
-/** Our queries are single-row lookups and writes: far below this even on a loaded server. */
-const QUERY_TIMEOUT_MS = 5000;
-
-/**
- * Every MySQL query ends within QUERY_TIMEOUT_MS. A server that stops answering without closing
- * its sockets (frozen, partitioned) would otherwise hold each request forever: connectTimeout
- * covers only new connections. A connection whose query timed out is out of step with the server
- * and is dropped, so the transaction's rollback fails at once and the pool opens a fresh one.
- */
-function withQueryTimeout(pool: Pool, stats: PoolStats): MysqlPool {
-  const bounded = new WeakMap<PoolConnection, MysqlPoolConnection>();
-  const wrap = (connection: PoolConnection): MysqlPoolConnection => {
-    let wrapped = bounded.get(connection);
-    if (!wrapped) {
-      wrapped = {
-        config: connection.config,
-        get threadId() {
-          return connection.threadId;
-        },
-        connect: (callback) => connection.connect(callback),
-        destroy: () => {
-          stats.inUse--;
-          connection.destroy();
-        },
-        release: () => {
-          stats.inUse--;
-          connection.release();
-        },
-        query: (sql: string, values: QueryValues, callback?: (error: unknown, result: never) => void) =>
-          connection.query({ sql, values, timeout: QUERY_TIMEOUT_MS }, (error: unknown, result: unknown) => {
-            if ((error as { code?: string } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-            callback?.(withoutStatement(error), result as never);
-          }),
-      };
-      bounded.set(connection, wrapped);
-    }
-    return wrapped;
-  };
-  return {
-    getConnection: (callback) => {
-      stats.waiting++;
-      pool.getConnection((error, connection) => {
-        stats.waiting--;
-        if (!error) stats.inUse++;
-        callback(error, error ? (connection as never) : wrap(connection));
-      });
-    },
-    end: (callback) => pool.end(callback),
   };
 }

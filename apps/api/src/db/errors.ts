@@ -38,10 +38,17 @@ export function violatedUniqueIndex(error: unknown): string | null {
   return null;
 }
 
-/** Deadlocks and lock-wait timeouts: the transaction did nothing and may simply be run again. */
+/** Deadlocks (and Galera's certification failures, reported as one: 1213) and lock-wait timeouts:
+ * the transaction did nothing and may simply be run again. */
 export function isRetryableConflict(error: unknown): boolean {
   const e = asDriverError(error);
-  return e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'ER_LOCK_WAIT_TIMEOUT' || e?.code === 'SQLITE_BUSY';
+  return (
+    e?.code === 'ER_LOCK_DEADLOCK' ||
+    e?.errno === 1213 ||
+    e?.code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    e?.errno === 1205 ||
+    e?.code === 'SQLITE_BUSY'
+  );
 }
 
 const CONNECTION_ERRORS = new Set([
@@ -66,7 +73,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!e) return false;
   if (e.code && CONNECTION_ERRORS.has(e.code)) return true;
   if (e.fatal === true) return true;
+  // 1047: a Galera node that is not (or no longer) part of the primary component: "WSREP has not
+  // yet prepared node for application use". Another node can serve; this one cannot, for now.
   return (
-    e.errno === 2002 || e.errno === 2003 || e.errno === 2013 || /connect ETIMEDOUT|Connection lost|Pool is closed/i.test(e.message ?? '')
+    e.errno === 1047 ||
+    e.errno === 2002 ||
+    e.errno === 2003 ||
+    e.errno === 2013 ||
+    /connect ETIMEDOUT|Connection lost|Pool is closed|WSREP has not yet prepared/i.test(e.message ?? '')
   );
 }

@@ -1,5 +1,7 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { Db } from './database.ts';
+import { MIGRATION_LEASE_MS, MIGRATION_WAIT_MS } from '../limits/bounds.ts';
+import { withClusterLock } from './cluster-lock.ts';
 import * as initial from './migrations/0001_initial.ts';
 import * as attemptOutcome from './migrations/0002_password_attempt_outcome.ts';
 import * as boundedWork from './migrations/0003_bounded_work.ts';
@@ -32,10 +34,21 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
   return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }
 
-/** Brings the schema up to date; concurrent starts are serialised by Kysely's migration lock. */
+/**
+ * Brings the schema up to date. Concurrent starts and `pnpm migrate` runs, on any instance and any
+ * database node, are serialised by a lock row (db/cluster-lock.ts): the first migrates, the others
+ * wait and then find nothing to do. (Kysely's own MySQL lock, GET_LOCK, holds only on one node.)
+ */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return withClusterLock(
+    db,
+    'migrations',
+    async () => {
+      const migrator = new Migrator({ db, provider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    { leaseMs: MIGRATION_LEASE_MS, waitMs: MIGRATION_WAIT_MS },
+  );
 }

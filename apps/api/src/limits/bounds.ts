@@ -95,6 +95,24 @@ export const REVOKE_RETRY_MAX_MS = 60 * 60 * 1000;
 /** How long one instance holds a claimed revoke: another takes it over after this (its holder died). */
 export const REVOKE_CLAIM_MS = 2 * 60 * 1000;
 
+// ── Conflicts at commit (Galera, InnoDB deadlocks) ──────────────────────────────────────────
+
+/** Tries of a transaction, or of a single write outside one, that lost a conflict (1213: an InnoDB
+ * deadlock, or Galera's certification failure at COMMIT), before the error is the answer. Each
+ * retry waits a jittered backoff: between CONFLICT_BACKOFF_MS × 2^(try−1) and twice that. */
+export const CONFLICT_ATTEMPTS = 5;
+export const CONFLICT_BACKOFF_MS = 2;
+
+// ── Work done once across instances (db/cluster-lock.ts) ───────────────────────────────────
+
+/** The migration lock's lease (renewed every third of it while migrating), and how long another
+ * instance waits for it before its start fails. */
+export const MIGRATION_LEASE_MS = 60_000;
+export const MIGRATION_WAIT_MS = 5 * 60_000;
+/** The background work's lease (sweeps, the revoke outbox, sealing tokens): renewed each minute by
+ * its holder, taken over by another instance this long after the holder stops renewing. */
+export const BACKGROUND_LEASE_MS = 150_000;
+
 // ── Background sweeps ───────────────────────────────────────────────────────────────────────
 
 /** Rows deleted per statement by a sweep, so that no DELETE holds SQLite's event loop long. */

@@ -7,6 +7,7 @@
  */
 import { ERROR_REASON_LIST, type ErrorReason } from '@weibo-login/shared';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { conflictRetries } from '../db/conflicts.ts';
 
 export const WEIBO_ENDPOINTS = ['access_token', 'users_show', 'get_token_info', 'revokeoauth2'] as const;
 export type WeiboEndpoint = (typeof WEIBO_ENDPOINTS)[number];
@@ -86,6 +87,16 @@ export function createMetrics(sources: MetricSources): Metrics {
     help: 'Sessions issued, by how they signed in',
     labelNames: ['method'],
     registers: [registry],
+  });
+  let conflictRetriesReported = 0;
+  new Counter({
+    name: 'weibo_login_db_conflict_retries_total',
+    help: 'Transactions and writes run again after losing a conflict at commit (a deadlock, or Galera certification)',
+    registers: [registry],
+    collect() {
+      this.inc(conflictRetries.total - conflictRetriesReported);
+      conflictRetriesReported = conflictRetries.total;
+    },
   });
   new Gauge({
     name: 'weibo_login_password_queue',
