@@ -43,7 +43,7 @@ const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 export function boundedPool(pool: Pool, stats: PoolStats): MysqlPool {
   const bounded = new WeakMap<PoolConnection, MysqlPoolConnection>();
   const wrap = (connection: PoolConnection): MysqlPoolConnection => {
-    let wrapped = bounded.get(connection);
+    const wrapped = bounded.get(connection);
     if (wrapped) return wrapped;
     let inTransaction = false;
     // The first try's Query is what Kysely gets back (it streams nothing, so a retried one needs none).
