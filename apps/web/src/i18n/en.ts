@@ -49,7 +49,7 @@ const en: typeof zhCN = {
   },
   login: {
     heading: 'Sign in',
-    intro: 'New here? Signing in with Weibo for the first time creates your account in one tap.',
+    intro: 'Signing in with Weibo for the first time creates your account in one tap.',
     submit: 'Sign in',
     submitting: 'Signing in…',
     or: 'or use your password',
