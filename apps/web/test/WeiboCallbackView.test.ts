@@ -304,6 +304,18 @@ describe('WeiboCallbackView', () => {
     expect(wrapper.find('#new-password').exists()).toBe(true);
   });
 
+  it('goes back to the deletion page after a Weibo re-authentication made for it', async () => {
+    saveSession(session);
+    rememberResume('delete');
+    api.weibo.finish.mutate.mockResolvedValue({ status: 'reauthenticated', until: new Date(Date.now() + 300_000).toISOString() });
+    api.auth.me.query.mockResolvedValue({ user: { ...user, hasPassword: false }, identities: [weiboIdentity] });
+    const { wrapper, router } = await arrive('?code=c9&state=s9');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('delete-account'));
+    await settle();
+    expect(wrapper.text()).toContain('身份已验证，5 分钟内可以继续操作。');
+    expect(sessionStorage.getItem('weibo-login.resume')).toBeNull();
+  });
+
   it('sends a signed-in person back to the account page when their trip failed', async () => {
     saveSession(session);
     api.weibo.finish.mutate.mockRejectedValue(apiError('WEIBO_MISMATCH'));
