@@ -1,5 +1,7 @@
 /** Builds the running application from a Config: database, migrations, services, server. */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
 import { type Config, DEV_DATA_KEY_HEX } from './config.ts';
 import { createSigningKeys } from './crypto/jwt.ts';
 import { createTokenCipher } from './crypto/token-cipher.ts';
@@ -92,7 +94,7 @@ export interface OpenedDeps {
 export async function openAppDeps(
   config: Config,
   logger: Logger,
-  options: { now?: () => number; migrate: boolean; requireCurrentSchema?: boolean; poolSize?: number },
+  options: { now?: () => number; migrate: boolean; requireCurrentSchema?: boolean; poolSize?: number; bcryptThreads?: number },
 ): Promise<OpenedDeps> {
   const now = options.now ?? Date.now;
   const database = openDatabase(config.database, { poolSize: options.poolSize ?? DATABASE_POOL_SIZE });
@@ -109,7 +111,7 @@ export async function openAppDeps(
     throw error;
   }
   // bcrypt runs on worker threads (one per core) so that hashing never stalls the event loop.
-  const hasher = await createBcryptHasher(config.bcryptCost);
+  const hasher = await createBcryptHasher(config.bcryptCost, options.bcryptThreads);
   const metrics = config.metrics
     ? createMetrics({
         procedures: Object.keys(appRouter._def.procedures),
@@ -141,9 +143,24 @@ export async function openAppDeps(
   };
 }
 
-export async function buildApp(config: Config, logger: Logger, now: () => number = Date.now): Promise<App> {
+/**
+ * The API: a whole process (`single`), or one of API_WORKERS' workers (`worker`: the primary,
+ * workers.ts, has migrated and serves the metrics of them all).
+ */
+export async function buildApp(
+  config: Config,
+  logger: Logger,
+  now: () => number = Date.now,
+  role: 'single' | 'worker' = 'single',
+): Promise<App> {
   // MIGRATE_ON_START=false: `pnpm migrate` is run apart, and a schema older than the code stops the start.
-  const opened = await openAppDeps(config, logger, { now, migrate: config.migrateOnStart, requireCurrentSchema: true });
+  const opened = await openAppDeps(config, logger, {
+    now,
+    migrate: role === 'single' && config.migrateOnStart,
+    requireCurrentSchema: true,
+    // All the workers together use no more bcrypt threads than there are cores.
+    bcryptThreads: Math.max(1, Math.floor(availableParallelism() / config.apiWorkers)),
+  });
   const { deps } = opened;
   // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.
   // Tokens stored in plaintext (before sealing existed) or under an older key are sealed anew now, in the background.
@@ -152,10 +169,15 @@ export async function buildApp(config: Config, logger: Logger, now: () => number
   );
   const server = await createServer(deps, { ...config, longestRequestMs: 2 * config.weibo.timeoutMs + 1000 }, logger);
   const stopSweeper = startSweeper(deps, { auditRetentionDays: config.auditRetentionDays });
+  const registry = config.metrics ? deps.metrics.registry : null;
+  // A worker's series are asked for by the primary (prom-client's cluster channel), which serves
+  // them: an AggregatorRegistry made in a worker is what starts it answering those requests.
+  if (registry && role === 'worker') {
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
   const metricsServer =
-    config.metrics && deps.metrics.registry
-      ? await startMetricsServer(deps.metrics.registry, config.metrics.host, config.metrics.port)
-      : null;
+    registry && role === 'single' ? await startMetricsServer(registry, config.metrics!.host, config.metrics!.port) : null;
   if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics listening');
   return {
     ...server,

@@ -3,11 +3,12 @@
  * and validated here at start; a bad one stops the process with one line naming it.
  */
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { isInAppPath } from '@weibo-login/shared/paths';
 import { parseDataKey } from './crypto/token-cipher.ts';
 import { z } from 'zod';
-import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
+import { MAX_API_WORKERS, WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from './limits/bounds.ts';
 import { SIMULATOR_MOBILE_AUTHORIZE_PATH, WEIBO_DEFAULT_URLS } from './oauth/weibo.ts';
 import { DEFAULT_SITE, type SiteConfig, type WeiboConfig } from './types.ts';
 
@@ -61,6 +62,8 @@ export interface Config {
   metrics: { host: string; port: number } | null;
   /** (2e) false: the API does not migrate at start, and refuses to start on an older schema. */
   migrateOnStart: boolean;
+  /** (2e) How many processes serve the port (API_WORKERS; `auto`: one per core this process may use). */
+  apiWorkers: number;
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +100,7 @@ const env = z.object({
   METRICS_PORT: z.string().optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   MIGRATE_ON_START: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  API_WORKERS: z.string().optional(),
   INIT_CWD: z.string().optional(),
 });
 
@@ -140,6 +144,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ? { host: e.METRICS_HOST, port: parseInteger('METRICS_PORT', e.METRICS_PORT, { min: 0, max: 65535, fallback: 0 }) }
       : null,
     migrateOnStart: e.MIGRATE_ON_START === 'true',
+    apiWorkers:
+      e.API_WORKERS?.trim().toLowerCase() === 'auto'
+        ? availableParallelism()
+        : parseInteger('API_WORKERS', e.API_WORKERS, { min: 1, max: MAX_API_WORKERS, fallback: 1 }),
   };
 }
 

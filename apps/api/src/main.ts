@@ -1,4 +1,5 @@
 /** Process entry: read config, open and migrate the database, serve, stop cleanly on SIGTERM. */
+import cluster from 'node:cluster';
 import { enableCompileCache } from 'node:module';
 import { getHeapStatistics } from 'node:v8';
 
@@ -31,24 +32,45 @@ if (getHeapStatistics().heap_size_limit > 2 * API_OLD_SPACE_MB * 1024 * 1024) {
     'node was started without the heap bounds of limits/bounds.ts: memory under load is not bounded (use pnpm start)',
   );
 }
-const app = await buildApp(config, logger).catch((error: unknown) => {
+/** A refused start: one line for an old schema, the error for the rest. */
+function refuseStart(error: unknown): never {
   if (error instanceof SchemaOutOfDate) {
     console.error(`Cannot start: ${error.message}`);
     process.exit(1);
   }
   logger.fatal({ err: error }, 'could not start: database unreachable or migration failed');
   process.exit(1);
-});
-const url = await app.start();
-logger.info(
-  { url, database: config.database.kind, weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase },
-  'api listening',
-);
-if (!config.production) {
-  // Plain line for people running `pnpm dev`: where to click.
-  console.log(
-    `\n  weibo-login is up: open http://127.0.0.1:5173 (API ${url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`,
+}
+
+// API_WORKERS > 1: this process is the cluster's primary (workers.ts) and each worker runs this
+// file again, as the API that serves; otherwise this process is the API.
+const role = config.apiWorkers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
+let running: { url: string; beginDraining(): void; stop(): Promise<void> };
+if (role === 'primary') {
+  const { startPrimary } = await import('./workers.ts');
+  const primary = await startPrimary(config, logger).catch(refuseStart);
+  running = { url: primary.url, beginDraining: () => {}, stop: () => primary.stop() };
+} else {
+  const app = await buildApp(config, logger, Date.now, role).catch(refuseStart);
+  running = { url: await app.start(), beginDraining: () => app.beginDraining(), stop: () => app.stop() };
+}
+
+if (role !== 'worker') {
+  logger.info(
+    {
+      url: running.url,
+      workers: config.apiWorkers,
+      database: config.database.kind,
+      weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase,
+    },
+    'api listening',
   );
+  if (!config.production) {
+    // Plain line for people running `pnpm dev`: where to click.
+    console.log(
+      `\n  weibo-login is up: open http://127.0.0.1:5173 (API ${running.url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`,
+    );
+  }
 }
 
 let stopping = false;
@@ -56,11 +78,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    // Readiness says 503 from now on, so a load balancer stops sending; then what is in flight finishes.
-    app.beginDraining();
+    // Readiness says 503 from now on, so a load balancer stops sending; then what is in flight
+    // finishes (the primary has each worker do this).
+    running.beginDraining();
     logger.info({ signal }, 'stopping: finishing requests in flight');
-    app.stop().then(
-      () => process.exit(0),
+    running.stop().then(
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error({ err: error }, 'unclean stop');
         process.exit(1);

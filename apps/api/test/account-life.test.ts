@@ -157,6 +157,8 @@ describeOnEachDatabase('the account’s life', (h) => {
     if (login.status !== 'bind_required') throw new Error('expected bind_required');
     await h.caller().weibo.bind({ ticket: login.ticket, account: account.account, password: account.password });
     await h.db.updateTable('users').set({ disabled_at: h.clock.now }).where('id', '=', Number(account.userId)).execute();
+    // A session made just before (here: never ended) does not work either.
+    expect(await reasonOf(h.caller({ token: account.token }).auth.me())).toBe('UNAUTHENTICATED');
     expect(await reasonOf(h.caller().auth.login({ account: account.account, password: 'wrong password' }))).toBe('BAD_CREDENTIALS');
     expect(await reasonOf(h.caller().auth.login({ account: account.account, password: account.password }))).toBe('ACCOUNT_DISABLED');
     expect(await reasonOf(h.weiboLogin(uid))).toBe('ACCOUNT_DISABLED');

@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
 import { boundedPool, ClusterMysqlDialect, type PoolStats, readCausallyOnGalera } from './mysql-pool.ts';
@@ -46,8 +55,34 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', poolStats: () => null, close: () => db.destroy() };
+}
+
+/**
+ * SQLite with several processes on one file (API_WORKERS, or two instances on one machine): a
+ * transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting for it up to
+ * busy_timeout, instead of upgrading from a read later, which in WAL mode fails at once with
+ * SQLITE_BUSY whenever another process wrote since the read began (no wait can fix a stale
+ * snapshot). Our transactions all write, so nothing is lost by taking the lock up front; a
+ * SQLITE_BUSY that still happens is run again like a deadlock (db/conflicts.ts).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  // Kysely keeps its own copy private: the driver is made from this one.
+  readonly settings: SqliteDialectConfig;
+  constructor(settings: SqliteDialectConfig) {
+    super(settings);
+    this.settings = settings;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 256;

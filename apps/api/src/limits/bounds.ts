@@ -103,6 +103,15 @@ export const REVOKE_CLAIM_MS = 2 * 60 * 1000;
 export const CONFLICT_ATTEMPTS = 5;
 export const CONFLICT_BACKOFF_MS = 2;
 
+// ── Processes ───────────────────────────────────────────────────────────────────────────────
+
+/** API_WORKERS at most: each worker is a whole process (~70 MB and a database pool of its own). */
+export const MAX_API_WORKERS = 64;
+/** A worker that dies is replaced, unless more than this many died within the window: then the
+ * API stops (exit 1) rather than loop, and its supervisor restarts it. */
+export const WORKER_RESTARTS_MAX = 5;
+export const WORKER_RESTARTS_WINDOW_MS = 60_000;
+
 // ── Work done once across instances (db/cluster-lock.ts) ───────────────────────────────────
 
 /** The migration lock's lease (renewed every third of it while migrating), and how long another

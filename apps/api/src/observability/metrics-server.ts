@@ -5,14 +5,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+/** What is scraped: one process's registry, or the cluster's aggregate (workers.ts). */
+export interface Scrapable {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 export interface MetricsServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, host: string, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(registry: Scrapable, host: string, port: number): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

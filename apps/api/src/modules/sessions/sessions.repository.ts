@@ -20,16 +20,21 @@ export async function insertSession(db: DbHandle, row: NewSessionRow): Promise<v
   await insertSessionRow(db, row.id, row.user_id, row.created_at, row.expires_at, row.ip, row.user_agent, row.method);
 }
 
-/** Every authenticated request asks this. */
+/** Every authenticated request asks this: the session, and whether its account is disabled. */
 const selectLiveSession = prepareQuery((db, id: string, now: number) =>
-  db.selectFrom('sessions').select(['id', 'user_id', 'last_used_at']).where('id', '=', id).where('expires_at', '>', now),
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.user_id', 'sessions.last_used_at', 'users.disabled_at'])
+    .where('sessions.id', '=', id)
+    .where('sessions.expires_at', '>', now),
 );
 
 export async function findLiveSession(
   db: DbHandle,
   id: string,
   now: number,
-): Promise<Pick<SessionRow, 'id' | 'user_id' | 'last_used_at'> | undefined> {
+): Promise<(Pick<SessionRow, 'id' | 'user_id' | 'last_used_at'> & { disabled_at: number | null }) | undefined> {
   return (await selectLiveSession(db, id, now)).rows[0];
 }
 

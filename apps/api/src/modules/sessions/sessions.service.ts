@@ -58,7 +58,9 @@ export async function verifySession(
   const claims = verifyToken(keys, 'session', token, now);
   if (!claims) return null;
   const row = await findLiveSession(db, claims.jwtid, now);
-  if (!row || String(row.user_id) !== claims.subject) return null;
+  // A disabled account's sessions are ended when it is disabled; one that a sign-in in flight made
+  // just after (on another instance, or another database node) is refused here all the same.
+  if (!row || String(row.user_id) !== claims.subject || row.disabled_at !== null) return null;
   if (now - (row.last_used_at ?? 0) >= SESSION_TOUCH_INTERVAL_MS) {
     touchSession(db, row.id, row.last_used_at, now).catch((error: unknown) => log?.warn({ err: error }, 'recording a session use failed'));
   }
