@@ -62,7 +62,8 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     const uid = await newUid();
     const { browser, at } = browserOn(a);
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
-    expect((await new Browser(b.url).call('weibo.login', { code: await mint(uid), state })).reason).toBe('STATE_INVALID');
+    // (2e) Genuine, but from another browser: said as such, and not spent.
+    expect((await new Browser(b.url).call('weibo.login', { code: await mint(uid), state })).reason).toBe('BROWSER_MISMATCH');
     expect((await at(b).call<{ status: string }>('weibo.login', { code: await mint(uid), state })).data.status).toBe('bind_required');
     expect((await at(a).call('weibo.login', { code: await mint(uid), state })).reason).toBe('STATE_INVALID');
   });
@@ -85,6 +86,8 @@ describe.skipIf(!DIALECTS.includes('mysql'))('two API processes on one MySQL', (
     const tokenY = (await call<{ session: { token: string } }>(b.url, 'auth.register', { account: y, password: PASSWORD })).data.session
       .token;
     const { browser, at } = browserOn(a);
+    // (2e) A connect needs a re-authentication of the session, which the other instance sees too.
+    expect((await browser.call('account.reauthenticate', { password: PASSWORD }, { token: tokenX })).reason).toBe('ok');
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token: tokenX })).data;
     const uid = await newUid();
     expect((await at(b).call('weibo.connect', { code: await mint(uid), state }, { token: tokenY })).reason).toBe('STATE_INVALID');
