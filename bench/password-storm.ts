@@ -37,6 +37,8 @@ export interface StormFigures {
 
 export interface StormBenchmark {
   cost: number;
+  /** API_WORKERS of the API under the storm. */
+  workers: number;
   logins: number;
   cores: number;
   figures: StormFigures;
@@ -50,6 +52,7 @@ export async function benchmarkPasswordStorm(
   runs: number,
   scale: number,
   log: (line: string) => void,
+  workers = 1,
 ): Promise<StormBenchmark> {
   const db = await createDatabase('sqlite');
   const sim = await startSimulator();
@@ -57,7 +60,11 @@ export async function benchmarkPasswordStorm(
   // each registering and then signing in from an address of their own (fixtures.ts clientAddress),
   // not 32 attempts from one address, which the per-address limits would rightly count against
   // each other (10 registrations; sign-ins still being checked count until they settle).
-  const api = await startApi({ databaseUrl: db.url, simUrl: sim.url, bcryptCost: cost });
+  // With API_WORKERS the probe stays out (its IPC handler would answer the cluster's own messages).
+  const api = await startApi(
+    { databaseUrl: db.url, simUrl: sim.url, bcryptCost: cost, env: { API_WORKERS: String(workers) } },
+    workers === 1,
+  );
   const stormPool = await openPool(api.url, STORM_CLIENTS);
   const mePool = await openPool(api.url, 1);
   try {
@@ -74,7 +81,7 @@ export async function benchmarkPasswordStorm(
         `  cost ${cost} run ${run}: ${figures.checksPerSecond.toFixed(1)}/s, limit ${figures.limitPerSecond.toFixed(1)}/s, measured capacity ${figures.capacityPerSecond.toFixed(1)}/s; auth.me p99 ${figures.meP99.toFixed(1)} ms over ${figures.meSamples}`,
       );
     }
-    return { cost, logins: stormLogins(cost, scale), cores: os.availableParallelism(), figures: medianOf(results) };
+    return { cost, workers, logins: stormLogins(cost, scale), cores: os.availableParallelism(), figures: medianOf(results) };
   } finally {
     await Promise.all([stormPool.close(), mePool.close()]);
     await api.stop();

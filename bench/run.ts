@@ -6,7 +6,7 @@
  *   pnpm bench --only=login,storm  some sections; prints them, leaves the page alone
  *   pnpm bench --quick             smaller counts, for trying the suite out; leaves the page alone
  *
- * Sections: login, layers, storm, steady, startup, web. MySQL is used where MYSQL_URL (default
+ * Sections: login, layers, storm, steady, startup, web, workers. MySQL is used where MYSQL_URL (default
  * mysql://root@127.0.0.1:3306/test) answers; REQUIRE_MYSQL=1 makes its absence an error.
  * BENCH_PROFILE_DIR=<dir> writes a CPU profile of each timed login window of the product and the
  * floor; BENCH_API_NODE_OPTIONS (e.g. --cpu-prof) is handed to every API process started.
@@ -24,13 +24,16 @@ import { renderReport, type Results, type Section } from './report.ts';
 import { benchmarkStartup } from './startup.ts';
 import { benchmarkSteadyState } from './steady-state.ts';
 import { benchmarkWebBundle } from './web-bundle.ts';
+import { benchmarkWorkers } from './workers.ts';
 
-const SECTIONS = ['login', 'layers', 'storm', 'steady', 'startup', 'web'] as const;
+const SECTIONS = ['login', 'layers', 'storm', 'steady', 'startup', 'web', 'workers'] as const;
 type SectionName = (typeof SECTIONS)[number];
 /** Every figure is the median of this many measured runs. */
 const RUNS = 3;
 const STEADY_LOGINS = 100_000;
 const STEADY_BATCHES = 10;
+/** Logins per server per round in the workers section: ~2 s at concurrency 32. */
+const WORKERS_LOGINS = 3000;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -79,6 +82,9 @@ if (wanted('layers')) {
 if (wanted('storm')) {
   for (const cost of [10, 12])
     results.storm.push(await section(`Password storm at bcrypt cost ${cost}`, () => benchmarkPasswordStorm(cost, RUNS, scale, log)));
+  results.storm.push(
+    await section('Password storm at bcrypt cost 10 with API_WORKERS=2', () => benchmarkPasswordStorm(10, RUNS, scale, log, 2)),
+  );
 }
 if (wanted('steady')) {
   results.steady = await section(`Steady state over ${STEADY_LOGINS * scale} logins`, () =>
@@ -87,6 +93,9 @@ if (wanted('steady')) {
 }
 if (wanted('startup')) results.startup = await section('Start-up time', () => benchmarkStartup(Math.max(RUNS, 5), log));
 if (wanted('web')) results.web = await section('Web app: what /login loads', () => benchmarkWebBundle(log));
+if (wanted('workers')) {
+  results.workers = await section('API_WORKERS=1 and 2, and the floor', () => benchmarkWorkers(RUNS, WORKERS_LOGINS * scale, log));
+}
 
 results.totalSeconds = (performance.now() - suiteStarted) / 1000;
 const json = path.join(os.tmpdir(), `weibo-login-bench-${Date.now()}.json`);

@@ -6,14 +6,14 @@ import { getHeapStatistics } from 'node:v8';
 // V8's compile cache on disk (the OS temp folder): a restart does not compile again what it has
 // compiled before, which is most of the start-up time. Enabled before the app's modules load.
 enableCompileCache();
-const [{ buildApp }, { ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }, { SchemaOutOfDate }] =
-  await Promise.all([
-    import('./app.ts'),
-    import('./config.ts'),
-    import('./logger.ts'),
-    import('./limits/bounds.ts'),
-    import('./db/migrate.ts'),
-  ]);
+// The app itself is loaded once the configuration says this process serves (an API_WORKERS
+// primary only forks and watches: it stays small).
+const [{ ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }, { SchemaOutOfDate }] = await Promise.all([
+  import('./config.ts'),
+  import('./logger.ts'),
+  import('./limits/bounds.ts'),
+  import('./db/migrate.ts'),
+]);
 
 let config;
 try {
@@ -51,6 +51,7 @@ if (role === 'primary') {
   const primary = await startPrimary(config, logger).catch(refuseStart);
   running = { url: primary.url, beginDraining: () => {}, stop: () => primary.stop() };
 } else {
+  const { buildApp } = await import('./app.ts');
   const app = await buildApp(config, logger, Date.now, role).catch(refuseStart);
   running = { url: await app.start(), beginDraining: () => app.beginDraining(), stop: () => app.stop() };
 }

@@ -1,0 +1,39 @@
+/**
+ * A process and its children (API_WORKERS' primary and its workers), read from /proc (Linux):
+ * their CPU time together, and each one's resident memory.
+ */
+import fs from 'node:fs';
+import { THREAD_KINDS, threadCpuMs } from './threads.ts';
+
+export function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU time (ms) the process and its children have used so far. */
+export function treeCpuMs(pid: number): number {
+  return [pid, ...childrenOf(pid)].reduce((sum, member) => {
+    const threads = threadCpuMs(member);
+    return sum + THREAD_KINDS.reduce((total, kind) => total + threads[kind], 0);
+  }, 0);
+}
+
+/** VmRSS of a process, bytes (0 once it is gone). */
+export function residentBytes(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
