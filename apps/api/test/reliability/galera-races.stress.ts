@@ -26,9 +26,8 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
 
   beforeAll(async () => {
     w = await createGaleraWorld('galera_races');
-    // Started together on the empty database, as a rolling deploy would not; the migration
-    // suite looks at that start closely.
-    apis = await w.startApis([0, 1, 2]);
+    // One migrates first, then the others start: concurrent starts are galera-migrate's subject.
+    apis = [...(await w.startApis([0])), ...(await w.startApis([1, 2]))];
     // Every test runs while other people write through node 1: the other nodes apply a commit a
     // little after it is acknowledged, as on a cluster in use (an idle one hides the lag).
     stopTraffic = await w.otherTraffic(0);
@@ -104,19 +103,20 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     }
   });
 
-  it('a state spent through one node is refused through the others, at once and when raced', async () => {
+  it('a state issued through one node is good at once through another, and once spent there refused through the third', async () => {
     const uid = await w.newUid();
+    // Each round: '<spent at the second node> then <tried again at the third>'.
     const outcomes: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const [issuer, spender, late] = [on(round), on(round + 1), on(round + 2)];
       const browser = w.browser(issuer, { 'x-forwarded-for': `203.0.113.${round}` });
       const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl')).data;
       const first = await browser.at(spender).call('weibo.login', { code: await w.mint(uid), state });
-      expect(first.reason).toBe('ok');
       // The very next request, at the third node: the spend must be seen there already.
-      outcomes.push((await browser.at(late).call('weibo.login', { code: await w.mint(uid), state })).reason);
+      const again = await browser.at(late).call('weibo.login', { code: await w.mint(uid), state });
+      outcomes.push(`${first.reason} then ${again.reason}`);
     }
-    expect(tally(outcomes), w.unexpectedLog()).toEqual({ STATE_INVALID: ROUNDS });
+    expect(tally(outcomes), w.unexpectedLog()).toEqual({ 'ok then STATE_INVALID': ROUNDS });
     // The same state spent at two nodes at the same moment: one goes through.
     const raced: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -137,19 +137,20 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     expect(tally(raced), w.unexpectedLog()).toEqual({ 'STATE_INVALID+ok': ROUNDS });
   });
 
-  it('a bind ticket spent through one node is refused through the others', async () => {
+  it('a bind ticket issued through one node binds at once through another, and is then refused through the third', async () => {
     const outcomes: string[] = [];
     for (let round = 0; round < ROUNDS / 2; round++) {
       const [x, y] = [w.name('gtx'), w.name('gty')];
       await Promise.all([register(on(round), x, `198.18.12.${round}`), register(on(round), y, `198.18.13.${round}`)]);
       const { browser, ticket } = await ticketFor(await w.newUid(), on(round), `203.0.115.${round}`);
-      expect((await browser.at(on(round + 1)).call('weibo.bind', { ticket, account: x, password: PASSWORD })).reason).toBe('ok');
-      outcomes.push((await browser.at(on(round + 2)).call('weibo.bind', { ticket, account: y, password: PASSWORD })).reason);
+      const first = await browser.at(on(round + 1)).call('weibo.bind', { ticket, account: x, password: PASSWORD });
+      const again = await browser.at(on(round + 2)).call('weibo.bind', { ticket, account: y, password: PASSWORD });
+      outcomes.push(`${first.reason} then ${again.reason}`);
     }
-    expect(tally(outcomes), w.unexpectedLog()).toEqual({ TICKET_INVALID: ROUNDS / 2 });
+    expect(tally(outcomes), w.unexpectedLog()).toEqual({ 'ok then TICKET_INVALID': ROUNDS / 2 });
   });
 
-  it('logout and logout everywhere through one node are seen by the instances on the others at once', async () => {
+  it('a session made through one node is good at once at another; its logout there is seen at the others at once', async () => {
     const account = w.name('glogout');
     await register(on(0), account, '198.18.14.1');
     const seen: string[] = [];
@@ -161,13 +162,16 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
         from('198.18.14.1'),
       );
       const token = login.data.session.token;
-      expect((await w.call(on(round + 1), 'auth.me', undefined, { token })).reason).toBe('ok');
+      const before = await w.call(on(round + 1), 'auth.me', undefined, { token });
       await w.call(on(round + 1), 'auth.logout', undefined, { token });
       // Straight after the answer, at the two other nodes.
-      seen.push((await w.call(on(round + 2), 'auth.me', undefined, { token })).reason);
-      seen.push((await w.call(on(round), 'auth.me', undefined, { token })).reason);
+      const after = [
+        await w.call(on(round + 2), 'auth.me', undefined, { token }),
+        await w.call(on(round), 'auth.me', undefined, { token }),
+      ];
+      seen.push(`${before.reason} then ${after.map((r) => r.reason).join(', ')}`);
     }
-    expect(tally(seen), w.unexpectedLog()).toEqual({ UNAUTHENTICATED: 2 * ROUNDS });
+    expect(tally(seen), w.unexpectedLog()).toEqual({ 'ok then UNAUTHENTICATED, UNAUTHENTICATED': ROUNDS });
     const everywhere: string[] = [];
     for (let round = 0; round < ROUNDS / 2; round++) {
       const tokens = [];
@@ -196,8 +200,9 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     expect(tally(outcomes), w.unexpectedLog()).toEqual({ TOO_MANY_ATTEMPTS: ROUNDS / 2 });
   });
 
-  it('no answer anywhere in this suite was a 500', () => {
-    expect(w.answers.length).toBeGreaterThan(500);
+  it('no answer anywhere in this suite was a 500, and every instance is still running', () => {
+    expect(w.crashed()).toEqual([]);
+    expect(w.answers.length).toBeGreaterThan(100);
     expect(w.serverErrors(), w.unexpectedLog()).toEqual([]);
   });
 });

@@ -167,17 +167,28 @@ export class GaleraWorld {
     return this.answers.filter((a) => a.status >= 500 && !(a.status === 503 && a.reason === 'SERVICE_UNAVAILABLE'));
   }
 
-  /** Every instance's log lines about failures it did not expect (the cause of a 500). */
+  /** Instances that exited while the suite still needed them (a crash), with their last words. */
+  crashed(): string[] {
+    return this.apis.flatMap((api) =>
+      api.child.exitCode !== null || api.child.signalCode !== null
+        ? [`${this.nameOf(api.url)} exited (${api.child.exitCode ?? api.child.signalCode}):\n${api.output().slice(-2500)}`]
+        : [],
+    );
+  }
+
+  /** Every instance's log lines about failures it did not expect (the cause of a 500), and crashes. */
   unexpectedLog(): string {
-    return this.apis
-      .map((api, i) =>
+    return [
+      ...this.crashed(),
+      ...this.apis.map((api, i) =>
         api
           .output()
           .split('\n')
           .filter((line) => /unexpected error|"level":50|"level":60/.test(line))
           .map((line) => `api${i + 1}: ${line.slice(0, 600)}`)
           .join('\n'),
-      )
+      ),
+    ]
       .filter(Boolean)
       .join('\n')
       .slice(0, 6000);
