@@ -19,6 +19,8 @@ const ANSWER_BOUND_MS = 8000;
 const SURVIVORS_BOUND_MS = 20_000;
 const RECOVERY_BOUND_MS = 30_000;
 const KILLED = 1;
+/** The background tick comes every minute (src/maintenance.ts), plus a loaded machine's margin. */
+const LEASE_TICK_BOUND_MS = 80_000;
 
 describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed under load', () => {
   let w: GaleraWorld;
@@ -127,5 +129,32 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
       const missing = acknowledged.filter((account) => !rows.some((row) => row.account === account));
       expect(missing, `acknowledged registrations missing on node${node + 1}`).toEqual([]);
     }
+  });
+
+  it('background work has one holder across the three instances, handed to another when it stops', async () => {
+    // (2e) The sweeps and revoke retries run on the instance holding the `background` lease row
+    // (src/db/cluster-lock.ts), taken by each instance's minute tick: all three start together,
+    // through three nodes, so their inserts of that row meet at commit.
+    type Lease = { holder: string; expires_at: number };
+    const lease = async () =>
+      (await w.sql<Lease>(0, "SELECT holder, expires_at FROM weibo_login_locks WHERE name = 'background'").catch(() => []))[0];
+    const holderOf = (row: Lease | undefined) => apis.find((api) => row?.holder.split(':')[1] === String(api.child.pid));
+    let first: ApiProcess | undefined;
+    await waitFor(
+      async () => (first = holderOf(await lease())) !== undefined,
+      LEASE_TICK_BOUND_MS,
+      'one instance holds the background lease',
+    );
+    const rows = await w.sql<{ n: number }>(0, "SELECT COUNT(*) AS n FROM weibo_login_locks WHERE name = 'background'");
+    expect(Number(rows[0]!.n)).toBe(1);
+    // A clean stop hands it back; another instance takes it at its next tick.
+    await w.retire(first!);
+    let second: ApiProcess | undefined;
+    await waitFor(
+      async () => (second = holderOf(await lease())) !== undefined && second !== first,
+      LEASE_TICK_BOUND_MS,
+      'another instance takes the background lease over',
+    );
+    expect(w.crashed()).toEqual([]);
   });
 });

@@ -67,6 +67,13 @@ export class GaleraWorld {
     return api;
   }
 
+  /** Stops an instance the suite is done with (SIGTERM; exit 0 expected), so it is no crash. */
+  async retire(api: ApiProcess): Promise<void> {
+    this.apis.splice(this.apis.indexOf(api), 1);
+    const exit = await api.stop();
+    if (exit.code !== 0) throw new Error(`${api.url} stopped with ${JSON.stringify(exit)}:\n${api.output().slice(-2000)}`);
+  }
+
   /** Which instance a URL is, for the record: 'api2@node2'. */
   nameOf(base: string): string {
     const i = this.apis.findIndex((api) => api.url === base);
