@@ -103,6 +103,31 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     }
   });
 
+  it(`${N} parallel Weibo sign-ins of one bound user, across the three nodes, all sign in`, async () => {
+    // No password check to spread them out: the logins meet at commit on the same user's rows,
+    // which Weibo's rename makes every one of them update.
+    const uid = await w.newUid();
+    const { browser, ticket } = await ticketFor(uid, on(0), '198.51.102.1');
+    const made = await browser.call<{ user: { id: string } }>('weibo.register', { ticket });
+    expect(made.reason).toBe('ok');
+    await w.sim.control.updateUser(uid, { screenName: '改名之后' });
+    const prepared = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const b = w.browser(on(i), { 'x-forwarded-for': `198.51.103.${i}` });
+        const { state } = (await b.call<{ state: string }>('weibo.authorizeUrl')).data;
+        return { b: b.at(on(i + 1)), state, code: await w.mint(uid) };
+      }),
+    );
+    const logins = await Promise.all(
+      prepared.map(({ b, state, code }) =>
+        b.call<{ status: string; user: { id: string; displayName: string } }>('weibo.login', { code, state }),
+      ),
+    );
+    expect(tally(logins.map((r) => r.data?.status ?? r.reason)), w.unexpectedLog()).toEqual({ signed_in: N });
+    for (const login of logins) expect(login.data.user).toMatchObject({ id: made.data.user.id, displayName: '改名之后' });
+    expect(await w.count(2, 'SELECT * FROM sessions WHERE user_id = ?', [Number(made.data.user.id)])).toBe(N + 1);
+  });
+
   it('a state issued through one node is good at once through another, and once spent there refused through the third', async () => {
     const uid = await w.newUid();
     // Each round: '<spent at the second node> then <tried again at the third>'.
