@@ -103,29 +103,32 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     }
   });
 
-  it(`${N} parallel Weibo sign-ins of one bound user, across the three nodes, all sign in`, async () => {
+  it(`${N} parallel Weibo sign-ins of one bound user, across the three nodes, all sign in (3 rounds)`, async () => {
     // No password check to spread them out: the logins meet at commit on the same user's rows,
-    // which Weibo's rename makes every one of them update.
-    const uid = await w.newUid();
-    const { browser, ticket } = await ticketFor(uid, on(0), '198.51.102.1');
-    const made = await browser.call<{ user: { id: string } }>('weibo.register', { ticket });
-    expect(made.reason).toBe('ok');
-    await w.sim.control.updateUser(uid, { screenName: '改名之后' });
-    const prepared = await Promise.all(
-      Array.from({ length: N }, async (_, i) => {
-        const b = w.browser(on(i), { 'x-forwarded-for': `198.51.103.${i}` });
-        const { state } = (await b.call<{ state: string }>('weibo.authorizeUrl')).data;
-        return { b: b.at(on(i + 1)), state, code: await w.mint(uid) };
-      }),
-    );
-    const logins = await Promise.all(
-      prepared.map(({ b, state, code }) =>
-        b.call<{ status: string; user: { id: string; displayName: string } }>('weibo.login', { code, state }),
-      ),
-    );
-    expect(tally(logins.map((r) => r.data?.status ?? r.reason)), w.unexpectedLog()).toEqual({ signed_in: N });
-    for (const login of logins) expect(login.data.user).toMatchObject({ id: made.data.user.id, displayName: '改名之后' });
-    expect(await w.count(2, 'SELECT * FROM sessions WHERE user_id = ?', [Number(made.data.user.id)])).toBe(N + 1);
+    // which Weibo's rename makes every one of them update. One round loses at commit only now
+    // and then; three make a product that cannot take it fail here most runs.
+    for (let round = 0; round < 3; round++) {
+      const uid = await w.newUid();
+      const { browser, ticket } = await ticketFor(uid, on(round), `198.51.102.${round}`);
+      const made = await browser.call<{ user: { id: string } }>('weibo.register', { ticket });
+      expect(made.reason).toBe('ok');
+      await w.sim.control.updateUser(uid, { screenName: `改名之后${round}` });
+      const prepared = await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const b = w.browser(on(i), { 'x-forwarded-for': `198.51.${103 + round}.${i}` });
+          const { state } = (await b.call<{ state: string }>('weibo.authorizeUrl')).data;
+          return { b: b.at(on(i + 1)), state, code: await w.mint(uid) };
+        }),
+      );
+      const logins = await Promise.all(
+        prepared.map(({ b, state, code }) =>
+          b.call<{ status: string; user: { id: string; displayName: string } }>('weibo.login', { code, state }),
+        ),
+      );
+      expect(tally(logins.map((r) => r.data?.status ?? r.reason)), `round ${round + 1}\n${w.unexpectedLog()}`).toEqual({ signed_in: N });
+      for (const login of logins) expect(login.data.user).toMatchObject({ id: made.data.user.id, displayName: `改名之后${round}` });
+      expect(await w.count(2, 'SELECT * FROM sessions WHERE user_id = ?', [Number(made.data.user.id)])).toBe(N + 1);
+    }
   });
 
   it('a state issued through one node is good at once through another, and once spent there refused through the third', async () => {
@@ -248,8 +251,15 @@ describe.skipIf(galeraSkipped('galera races suite'))('races on a 3-node Galera c
     expect(tally(outcomes), w.unexpectedLog()).toEqual({ UNAUTHENTICATED: 30 });
   });
 
-  it('no answer anywhere in this suite was a 500, and every instance is still running', () => {
+  it('no answer anywhere in this suite was a 500, and every instance is still running', async () => {
     expect(w.crashed()).toEqual([]);
+    // (2e) Conflicts lost at commit and run again are counted: the races above lose some.
+    const retries = await w.conflictRetries();
+    console.log(`galera races: conflict retries by instance ${JSON.stringify(retries)}`);
+    expect(
+      Object.values(retries).filter((n) => n < 0),
+      'instances without weibo_login_db_conflict_retries_total',
+    ).toEqual([]);
     expect(w.answers.length).toBeGreaterThan(100);
     expect(w.serverErrors(), w.unexpectedLog()).toEqual([]);
   });

@@ -7,6 +7,7 @@
  */
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { createConnection } from 'mysql2/promise';
+import { freePort } from '@weibo-login/test-support';
 import { type ApiProcess, apiEnv, spawnApi } from './api-process.ts';
 import { createGaleraCluster, type GaleraCluster } from './galera.ts';
 import { REDIRECT_URI, startSimulator } from './harness.ts';
@@ -30,8 +31,9 @@ export class GaleraWorld {
   readonly answers: Answer[] = [];
   readonly apis: ApiProcess[] = [];
   private n = 0;
-  /** Each instance's node, by its URL. */
+  /** Each instance's node, and metrics port, by its URL. */
   private readonly nodes = new Map<string, number>();
+  private readonly metricsPorts = new Map<string, number>();
   readonly cluster: GaleraCluster;
   readonly sim: WeiboSimulator;
   readonly database: string;
@@ -52,10 +54,14 @@ export class GaleraWorld {
     });
   }
 
-  /** Starts one instance per node given, all at the same moment. */
+  /** Starts one instance per node given, all at the same moment, each with a metrics port. */
   async startApis(nodes: number[], extra: Record<string, string> = {}): Promise<ApiProcess[]> {
-    const started = await Promise.all(nodes.map((node) => spawnApi(this.env(node, extra))));
-    started.forEach((api, i) => this.nodes.set(api.url, nodes[i]!));
+    const ports = await Promise.all(nodes.map(() => freePort()));
+    const started = await Promise.all(nodes.map((node, i) => spawnApi(this.env(node, { METRICS_PORT: String(ports[i]), ...extra }))));
+    started.forEach((api, i) => {
+      this.nodes.set(api.url, nodes[i]!);
+      this.metricsPorts.set(api.url, ports[i]!);
+    });
     this.apis.push(...started);
     return started;
   }
@@ -134,17 +140,19 @@ export class GaleraWorld {
     const connection = await createConnection({ uri: this.cluster.url(node, 'galera_traffic') });
     let running = true;
     let batches = 0;
+    let failure: unknown = null;
     const loop = (async () => {
       while (running) {
         await connection.query(`INSERT INTO filler (pad) SELECT REPEAT('x', 200) FROM seq_1_to_${TRAFFIC_ROWS}`);
         await connection.query('DELETE FROM filler');
         batches++;
       }
-    })();
+    })().catch((error: unknown) => void (failure = error));
     return async () => {
       running = false;
       await loop;
-      await connection.end();
+      await connection.end().catch(() => undefined);
+      if (failure) throw failure;
       return batches;
     };
   }
@@ -161,6 +169,22 @@ export class GaleraWorld {
       for (const row of rows) counters[row.Variable_name] = (counters[row.Variable_name] ?? 0) + Number(row.Value);
     }
     return counters;
+  }
+
+  /** weibo_login_db_conflict_retries_total of each running instance started by startApis (absent: -1). */
+  async conflictRetries(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const api of this.apis) {
+      const port = this.metricsPorts.get(api.url);
+      if (!port) continue;
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      const line = text.split('\n').find((l) => l.startsWith('weibo_login_db_conflict_retries_total'));
+      counts[this.nameOf(api.url)] = line ? Number(line.split(' ').at(-1)) : -1;
+    }
+    return counts;
   }
 
   /** COUNT(*) of a query on one node. */
@@ -187,12 +211,12 @@ export class GaleraWorld {
   unexpectedLog(): string {
     return [
       ...this.crashed(),
-      ...this.apis.map((api, i) =>
+      ...this.apis.map((api) =>
         api
           .output()
           .split('\n')
           .filter((line) => /unexpected error|"level":50|"level":60/.test(line))
-          .map((line) => `api${i + 1}: ${line.slice(0, 600)}`)
+          .map((line) => `${this.nameOf(api.url)}: ${briefly(line)}`)
           .join('\n'),
       ),
     ]
@@ -237,6 +261,21 @@ export async function createGaleraWorld(name: string): Promise<GaleraWorld> {
   } catch (error) {
     await cluster.dispose();
     throw error;
+  }
+}
+
+/** A pino error line in short: its message, the driver's code and errno, and the product's frames. */
+function briefly(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string; code?: string; errno?: number; stack?: string } };
+    const frames = (entry.err?.stack ?? '')
+      .split('\n')
+      .filter((frame) => frame.includes('/apps/api/src/'))
+      .map((frame) => frame.trim().replace(/\(?\S*\/apps\/api\//, '('))
+      .slice(0, 6);
+    return `${entry.msg ?? ''}: ${entry.err?.message ?? ''} [${entry.err?.code ?? ''} ${entry.err?.errno ?? ''}] ${frames.join(' < ')}`;
+  } catch {
+    return line.slice(0, 600);
   }
 }
 
