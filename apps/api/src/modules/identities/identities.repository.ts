@@ -10,6 +10,7 @@ export type IdentityWithUser = IdentityRow & {
   user_avatar_url: string | null;
   user_password_hash: string | null;
   user_disabled_at: number | null;
+  user_updated_at: number;
 };
 
 const selectIdentityWithUser = prepareQuery((db, provider: string, providerUid: string) =>
@@ -23,6 +24,7 @@ const selectIdentityWithUser = prepareQuery((db, provider: string, providerUid: 
       'users.avatar_url as user_avatar_url',
       'users.password_hash as user_password_hash',
       'users.disabled_at as user_disabled_at',
+      'users.updated_at as user_updated_at',
     ])
     .where('identities.provider', '=', provider)
     .where('identities.provider_uid', '=', providerUid),
@@ -57,12 +59,18 @@ export async function insertIdentity(db: DbHandle, row: NewIdentityRow): Promise
   };
 }
 
+/** Updates the identity; with `unlessChangedSince`, only while its updated_at is still that (a
+ * compare-and-set: of several sign-ins that read the row at once, the first one's write stands and
+ * the others write nothing, so they cannot conflict with it at commit). */
 export async function updateIdentity(
   db: DbHandle,
   id: number,
   changes: Partial<Pick<IdentityRow, 'screen_name' | 'avatar_url' | 'access_token' | 'token_expires_at' | 'updated_at'>>,
+  unlessChangedSince?: number,
 ): Promise<void> {
-  await db.updateTable('identities').set(changes).where('id', '=', id).execute();
+  let update = db.updateTable('identities').set(changes).where('id', '=', id);
+  if (unlessChangedSince !== undefined) update = update.where('updated_at', '=', unlessChangedSince);
+  await update.execute();
 }
 
 /** Returns the identity that was removed, if there was one. */

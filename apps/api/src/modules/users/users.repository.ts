@@ -25,17 +25,20 @@ export async function insertUser(db: DbHandle, row: NewUserRow): Promise<UserRow
   };
 }
 
+/** With `unlessChangedSince`, only while the row's updated_at is still that (see updateIdentity). */
 export async function updateUserProfile(
   db: DbHandle,
   id: number,
   profile: { display_name: string | null; avatar_url: string | null },
   now: number,
+  unlessChangedSince?: number,
 ): Promise<void> {
-  await db
+  let update = db
     .updateTable('users')
     .set({ ...profile, updated_at: now })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+  if (unlessChangedSince !== undefined) update = update.where('updated_at', '=', unlessChangedSince);
+  await update.execute();
 }
 
 /** Replaces the hash only if it is still the one that was checked (a password change wins). */

@@ -31,18 +31,25 @@ export async function refreshBoundProfile(
   // Replace the stored token once it has used up half of what the new one offers.
   const tokenStale = bound.access_token === null || (bound.token_expires_at ?? 0) < now + (token.expiresAt - now) / 2;
   if (profileChanged || tokenStale) {
-    await updateIdentity(trx, bound.id, {
-      screen_name: screenName,
-      avatar_url: avatarUrl,
-      ...(tokenStale ? { access_token: tokens.seal(token.accessToken), token_expires_at: token.expiresAt } : {}),
-      updated_at: now,
-    });
+    // Written only if no other sign-in has since: parallel sign-ins of one account (on several
+    // instances or database nodes) would otherwise all write this row, and lose at commit.
+    await updateIdentity(
+      trx,
+      bound.id,
+      {
+        screen_name: screenName,
+        avatar_url: avatarUrl,
+        ...(tokenStale ? { access_token: tokens.seal(token.accessToken), token_expires_at: token.expiresAt } : {}),
+        updated_at: now,
+      },
+      bound.updated_at,
+    );
   }
   // The account's own name and picture follow Weibo where they were Weibo's to begin with.
   const displayName = user.display_name === bound.screen_name || user.display_name === null ? screenName : user.display_name;
   const userAvatar = user.avatar_url === bound.avatar_url || user.avatar_url === null ? avatarUrl : user.avatar_url;
   if (displayName !== user.display_name || userAvatar !== user.avatar_url) {
-    await updateUserProfile(trx, user.id, { display_name: displayName, avatar_url: userAvatar }, now);
+    await updateUserProfile(trx, user.id, { display_name: displayName, avatar_url: userAvatar }, now, bound.user_updated_at);
     user.display_name = displayName;
     user.avatar_url = userAvatar;
   }
