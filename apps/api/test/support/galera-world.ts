@@ -66,7 +66,7 @@ export class GaleraWorld {
     return started;
   }
 
-  /** An instance started by the test itself, on `node`. */
+  /** An instance started by the test itself, on `node` (-1: not on the cluster). */
   adopt(api: ApiProcess, node: number): ApiProcess {
     this.nodes.set(api.url, node);
     this.apis.push(api);
@@ -83,7 +83,8 @@ export class GaleraWorld {
   /** Which instance a URL is, for the record: 'api2@node2'. */
   nameOf(base: string): string {
     const i = this.apis.findIndex((api) => api.url === base);
-    return i < 0 ? base : `api${i + 1}@node${this.nodes.get(base)! + 1}`;
+    const node = this.nodes.get(base) ?? -1;
+    return i < 0 ? base : `api${i + 1}@${node < 0 ? 'elsewhere' : `node${node + 1}`}`;
   }
 
   record(base: string, path: string, result: CallResult): void {
