@@ -38,17 +38,13 @@ export function violatedUniqueIndex(error: unknown): string | null {
   return null;
 }
 
-/** Deadlocks (and Galera's certification failures, reported as one: 1213) and lock-wait timeouts:
- * the transaction did nothing and may simply be run again. */
+/** Deadlocks (and Galera's certification failures, reported as one: 1213) and SQLite's busy
+ * file: the transaction did nothing and may simply be run again. (A lock-wait timeout, 1205, is
+ * not: it comes after the server waited for as long as it will, or at once from a Galera node that
+ * lost the cluster; see isDatabaseUnavailable.) */
 export function isRetryableConflict(error: unknown): boolean {
   const e = asDriverError(error);
-  return (
-    e?.code === 'ER_LOCK_DEADLOCK' ||
-    e?.errno === 1213 ||
-    e?.code === 'ER_LOCK_WAIT_TIMEOUT' ||
-    e?.errno === 1205 ||
-    e?.code === 'SQLITE_BUSY'
-  );
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213 || e?.code === 'SQLITE_BUSY';
 }
 
 const CONNECTION_ERRORS = new Set([
@@ -73,10 +69,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!e) return false;
   if (e.code && CONNECTION_ERRORS.has(e.code)) return true;
   if (e.fatal === true) return true;
-  // 1047: a Galera node that is not (or no longer) part of the primary component: "WSREP has not
-  // yet prepared node for application use". Another node can serve; this one cannot, for now.
+  // A Galera node that is not (or no longer) part of the primary component (measured by the
+  // cluster suite, reliability/galera-quorum.stress.ts): 1047 "WSREP has not yet prepared node for
+  // application use" for table queries, 1205 at once for a causal read (wsrep_sync_wait), 1180
+  // "Not connected to Primary Component" at commit. Another node can serve; this one cannot, for
+  // now. A lock-wait timeout on one server (1205 after innodb_lock_wait_timeout) is no better: the
+  // database could not serve the request in time.
   return (
     e.errno === 1047 ||
+    e.errno === 1180 ||
+    e.errno === 1205 ||
+    e.code === 'ER_LOCK_WAIT_TIMEOUT' ||
     e.errno === 2002 ||
     e.errno === 2003 ||
     e.errno === 2013 ||
