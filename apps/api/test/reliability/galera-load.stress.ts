@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createScratchMysqlDatabase, mysqlAnswers, type ScratchDatabase } from '@weibo-login/test-support';
+import { createScratchMysqlDatabase, freePort, mysqlAnswers, type ScratchDatabase } from '@weibo-login/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
 import { galeraSkipped } from '../support/galera.ts';
@@ -46,9 +46,10 @@ describe.skipIf(galeraSkipped('galera load figure'))('Weibo sign-ins per second 
     if (await mysqlAnswers(PLAIN_URL)) {
       plain = await createScratchMysqlDatabase(PLAIN_URL, 'wl_galera_load');
       const env = apiEnv(w.sim.url, { DATABASE_URL: plain.url, LOG_LEVEL: 'warn', TRUST_PROXY: '127.0.0.1', ...EXTRA });
-      const a = await spawnApi(env);
-      const b = await spawnApi(env);
-      setups.push({ label: 'two instances on the plain MariaDB (:3306)', apis: [w.adopt(a, -1), w.adopt(b, -1)] });
+      const [portA, portB] = [await freePort(), await freePort()];
+      const a = await spawnApi({ ...env, METRICS_PORT: String(portA) });
+      const b = await spawnApi({ ...env, METRICS_PORT: String(portB) });
+      setups.push({ label: 'two instances on the plain MariaDB (:3306)', apis: [w.adopt(a, -1, portA), w.adopt(b, -1, portB)] });
     }
     // Bound users, made by Weibo-first sign-up (no password: no bcrypt in the figure), on each database.
     for (let i = 0; i < USERS; i++) uids.push(await w.newUid());
@@ -88,21 +89,38 @@ describe.skipIf(galeraSkipped('galera load figure'))('Weibo sign-ins per second 
 
   it('measures bound-user Weibo sign-ins per second through two instances (a figure)', async () => {
     const figures = new Map<string, number[]>(setups.map((s) => [s.label, []]));
+    // Conflicts the instances ran again (weibo_login_db_conflict_retries_total), per setup, and its sign-ins.
+    const retried = new Map<string, { retries: number; signIns: number }>(setups.map((s) => [s.label, { retries: 0, signIns: 0 }]));
     const reasons: string[] = [];
+    const retriesOf = async (setup: Setup) => {
+      const counts = await w.conflictRetries();
+      return setup.apis.reduce((sum, api) => sum + Math.max(0, counts[w.nameOf(api.url)] ?? 0), 0);
+    };
     for (let r = 0; r < ROUNDS; r++)
       for (const setup of setups) {
+        const before = await retriesOf(setup);
         const result = await round(setup);
+        const tallied = retried.get(setup.label)!;
+        tallied.retries += (await retriesOf(setup)) - before;
+        tallied.signIns += result.reasons.filter((reason) => reason === 'signed_in').length;
         figures.get(setup.label)!.push(result.perSecond);
         reasons.push(...result.reasons);
       }
-    const table = [...figures].map(([label, values]) => ({
-      setup: label,
-      signInsPerSecond: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10,
-      rounds: values.map((v) => Math.round(v * 10) / 10),
-    }));
+    const table = [...figures].map(([label, values]) => {
+      const { retries, signIns } = retried.get(label)!;
+      return {
+        setup: label,
+        signInsPerSecond: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10,
+        rounds: values.map((v) => Math.round(v * 10) / 10),
+        conflictRetriesPer1000SignIns: signIns === 0 ? null : Math.round((retries / signIns) * 1000 * 10) / 10,
+      };
+    });
     console.log(
       `galera load (bound-user Weibo sign-ins/s, ${CLIENTS} clients, ${ROUNDS}×${ROUND_MS / 1000} s interleaved, ${os.cpus().length} cores)\n${table
-        .map((t) => `  ${t.setup.padEnd(44)} ${String(t.signInsPerSecond).padStart(6)}  rounds ${t.rounds.join(', ')}`)
+        .map(
+          (t) =>
+            `  ${t.setup.padEnd(44)} ${String(t.signInsPerSecond).padStart(6)}  rounds ${t.rounds.join(', ')}  conflicts retried per 1,000: ${t.conflictRetriesPer1000SignIns}`,
+        )
         .join('\n')}`,
     );
     // A folder of its own: the test reports of TEST_REPORT_DIR are what CI adds up.

@@ -67,8 +67,9 @@ export class GaleraWorld {
   }
 
   /** An instance started by the test itself, on `node` (-1: not on the cluster). */
-  adopt(api: ApiProcess, node: number): ApiProcess {
+  adopt(api: ApiProcess, node: number, metricsPort?: number): ApiProcess {
     this.nodes.set(api.url, node);
+    if (metricsPort !== undefined) this.metricsPorts.set(api.url, metricsPort);
     this.apis.push(api);
     return api;
   }
