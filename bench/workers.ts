@@ -7,7 +7,8 @@
  */
 import { createBoundUsers, floorTarget, prepareLogins, productTarget } from './lib/fixtures.ts';
 import { openPool, runLoad } from './lib/load.ts';
-import { childrenOf, residentBytes, treeCpuMs } from './lib/process-tree.ts';
+import { childrenOf } from '@weibo-login/test-support';
+import { residentBytes, treeCpuMs } from './lib/process-tree.ts';
 import { createDatabase, type Service, startApi, startFloor, startSimulator } from './lib/processes.ts';
 import { median } from './lib/stats.ts';
 

@@ -3,22 +3,8 @@
  * their CPU time together, and each one's resident memory.
  */
 import fs from 'node:fs';
+import { childrenOf } from '@weibo-login/test-support';
 import { THREAD_KINDS, threadCpuMs } from './threads.ts';
-
-export function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** CPU time (ms) the process and its children have used so far. */
 export function treeCpuMs(pid: number): number {

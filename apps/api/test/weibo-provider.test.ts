@@ -8,7 +8,7 @@ import { SIMULATOR_DEFAULTS } from '../src/config.ts';
 import type { OAuthProvider } from '../src/oauth/provider.ts';
 import { createWeiboProvider } from '../src/oauth/weibo.ts';
 import type { WeiboConfig } from '../src/types.ts';
-import { reasonOf } from './support/harness.ts';
+import { reasonOf, simulatorWeiboConfig } from './support/harness.ts';
 
 let sim: WeiboSimulator;
 let config: WeiboConfig;
@@ -18,15 +18,7 @@ const log = pino({ level: 'silent' });
 beforeAll(async () => {
   sim = createWeiboSimulator();
   await sim.listen(0, '127.0.0.1');
-  config = {
-    clientId: DEMO_APP.clientId,
-    clientSecret: DEMO_APP.clientSecret,
-    redirectUri: DEMO_APP.redirectUris[0]!,
-    authorizeUrl: `${sim.url}/oauth2/authorize`,
-    mobileAuthorizeUrl: `${sim.url}${MOBILE_AUTHORIZE_PATH}`,
-    apiBase: sim.url,
-    timeoutMs: 1000,
-  };
+  config = simulatorWeiboConfig(sim.url, DEMO_APP, 1000);
   weibo = createWeiboProvider(config, log);
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OAuthProvider } from '../src/oauth/provider.ts';
 import { createWeiboProvider } from '../src/oauth/weibo.ts';
 import type { WeiboConfig } from '../src/types.ts';
-import { reasonOf } from './support/harness.ts';
+import { reasonOf, simulatorWeiboConfig } from './support/harness.ts';
 
 let sim: WeiboSimulator;
 let config: WeiboConfig;
@@ -27,15 +27,7 @@ beforeAll(async () => {
     clientSecret: `refusals-${randomBytes(8).toString('hex')}`,
     redirectUris: ['http://127.0.0.1:5173/weibo'],
   });
-  config = {
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    redirectUri: app.redirectUris[0]!,
-    authorizeUrl: `${sim.url}/oauth2/authorize`,
-    mobileAuthorizeUrl: `${sim.url}${MOBILE_AUTHORIZE_PATH}`,
-    apiBase: sim.url,
-    timeoutMs: 1000,
-  };
+  config = simulatorWeiboConfig(sim.url, app, 1000);
   weibo = createWeiboProvider(config, log);
 });
 afterAll(async () => {

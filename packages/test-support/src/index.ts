@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 
 export { freePort } from './free-port.ts';
+export { childrenOf } from './process-children.ts';
 
 /** Whether a MySQL server answers at `url` within two seconds. */
 export async function mysqlAnswers(url: string): Promise<boolean> {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@weibo-login/test-support';
+import { childrenOf, freePort } from '@weibo-login/test-support';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.ts';
@@ -20,22 +20,6 @@ const PASSWORD = 'workers password 1';
 /** Behind the trusted proxy every simulated person has an address of their own (the per-address limits count people). */
 let people = 0;
 const person = () => ({ 'x-forwarded-for': `198.18.${Math.floor(++people / 250)}.${people % 250}` });
-
-/** The processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe.each(DIALECTS)('API_WORKERS=2 on %s', (dialect) => {
   let sim: WeiboSimulator;

@@ -16,7 +16,7 @@ import { createCallerFactory } from '../../src/trpc/init.ts';
 import { AppError } from '../../src/errors.ts';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../../src/limits/bounds.ts';
 import { appRouter } from '../../src/trpc/router.ts';
-import { DEFAULT_SITE, type SiteConfig } from '../../src/types.ts';
+import { DEFAULT_SITE, type SiteConfig, type WeiboConfig } from '../../src/types.ts';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, DIALECTS, type DialectName } from './databases.ts';
 
@@ -46,6 +46,23 @@ const randomClientAddress = (): string => {
   return `100.${64 + (a! & 63)}.${b}.${c}`;
 };
 
+/** The API's Weibo configuration for an app registered in the simulator at `simUrl`. */
+export function simulatorWeiboConfig(
+  simUrl: string,
+  app: { clientId: string; clientSecret: string; redirectUris: readonly string[] },
+  timeoutMs: number,
+): WeiboConfig {
+  return {
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: app.redirectUris[0]!,
+    authorizeUrl: `${simUrl}/oauth2/authorize`,
+    mobileAuthorizeUrl: `${simUrl}${MOBILE_AUTHORIZE_PATH}`,
+    apiBase: simUrl,
+    timeoutMs,
+  };
+}
+
 export async function startSimulator(): Promise<WeiboSimulator> {
   const sim = createWeiboSimulator();
   await sim.listen(0, '127.0.0.1');
@@ -63,15 +80,7 @@ export async function createHarness(dialect: DialectName, sim: WeiboSimulator, o
     },
   };
   const log = pino({ level: 'silent' });
-  const weiboConfig = {
-    clientId: DEMO_APP.clientId,
-    clientSecret: DEMO_APP.clientSecret,
-    redirectUri: REDIRECT_URI,
-    authorizeUrl: `${sim.url}/oauth2/authorize`,
-    mobileAuthorizeUrl: `${sim.url}${MOBILE_AUTHORIZE_PATH}`,
-    apiBase: sim.url,
-    timeoutMs: options.weiboTimeoutMs ?? 2000,
-  };
+  const weiboConfig = simulatorWeiboConfig(sim.url, DEMO_APP, options.weiboTimeoutMs ?? 2000);
   const deps = await createDeps({
     db: database.db,
     jwtSecret: TEST_SECRET,
