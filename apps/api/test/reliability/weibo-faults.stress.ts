@@ -120,6 +120,8 @@ describe('Weibo faults through the API process', () => {
       })
     ).data.session.token;
     const browser = new Browser(api.url, { 'x-forwarded-for': nextAddress() });
+    // Connecting a Weibo account needs the password again (2e), before the state is issued.
+    expect((await browser.call('account.reauthenticate', { password: 'password-123' }, { token })).reason).toBe('ok');
     const { state } = (await browser.call<{ state: string }>('weibo.authorizeUrl', { intent: 'connect' }, { token })).data;
     const code = await mint(await newUid());
     await fault('access_token', mode);
