@@ -104,6 +104,18 @@ const env = z.object({
   INIT_CWD: z.string().optional(),
 });
 
+/** The entry points' start (server, `pnpm migrate`): the configuration, or null after one line on
+ * stderr saying what is wrong, for the caller to exit with 1. */
+export function loadConfigOrComplain(source: Record<string, string | undefined> = process.env): Config | null {
+  try {
+    return loadConfig(source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}`);
+    return null;
+  }
+}
+
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = env.safeParse(source);
   if (!parsed.success) {

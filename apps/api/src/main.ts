@@ -8,21 +8,14 @@ import { getHeapStatistics } from 'node:v8';
 enableCompileCache();
 // The app itself is loaded once the configuration says this process serves (an API_WORKERS
 // primary only forks and watches: it stays small).
-const [{ ConfigError, loadConfig }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }, { SchemaOutOfDate }] = await Promise.all([
+const [{ loadConfigOrComplain }, { createLogger }, { API_NODE_FLAGS, API_OLD_SPACE_MB }, { SchemaOutOfDate }] = await Promise.all([
   import('./config.ts'),
   import('./logger.ts'),
   import('./limits/bounds.ts'),
   import('./db/migrate.ts'),
 ]);
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`Configuration error: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrComplain() ?? process.exit(1);
 
 const logger = createLogger(config.logLevel);
 // Started by hand without package.json's flags, the heap may grow far past its bound: say so.

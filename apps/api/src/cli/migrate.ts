@@ -4,7 +4,7 @@
  * line when done, 1 with one line on failure. Run it before starting instances with
  * MIGRATE_ON_START=false; it is safe to run from several machines at once (the migration lock).
  */
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfigOrComplain } from '../config.ts';
 import { createTokenCipher } from '../crypto/token-cipher.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
@@ -12,14 +12,8 @@ import { createLogger } from '../logger.ts';
 import { resealStoredTokens } from '../modules/weibo-login/stored-tokens.ts';
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
-    return 1;
-  }
+  const config = loadConfigOrComplain();
+  if (!config) return 1;
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const database = openDatabase(config.database, { poolSize: 2 });
   try {

@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiProcess } from '../support/api-process.ts';
 import { galeraSkipped } from '../support/galera.ts';
-import { createGaleraWorld, type GaleraWorld, PASSWORD } from '../support/galera-world.ts';
-import { type Load, type Outcome, request, startLoad, waitFor } from '../support/load.ts';
+import { createGaleraWorld, type GaleraWorld, PASSWORD, passwordTraffic, probe } from '../support/galera-world.ts';
+import { type Outcome, request, waitFor } from '../support/load.ts';
 
 /** mysql2's connectTimeout and the query timeout are 3 and 5 s; a loaded machine's margin on top. */
 const ANSWER_BOUND_MS = 8000;
@@ -28,28 +28,16 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
 
   beforeAll(async () => {
     w = await createGaleraWorld('galera_outage');
-    // One migrates first, then the others start: concurrent starts are galera-migrate's subject.
-    apis = [...(await w.startApis([0])), ...(await w.startApis([1, 2]))];
-    for (const [i, api] of apis.entries())
-      expect((await request(api.url, '/trpc/auth.register', { account: `seed_${i}`, password: PASSWORD })).status).toBe(200);
+    apis = await w.startSeededApis('seed');
   });
   afterAll(async () => {
     await w?.dispose();
   });
 
-  /** Three clients per instance, registering and signing in to the account each made first. */
-  const traffic = (api: ApiProcess, tag: string): Load =>
-    startLoad(api.url, 3, (worker, n) => {
-      if (n % 3 === 2) return { op: 'login', path: '/trpc/auth.login', body: { account: `${tag}_${worker}_0`, password: PASSWORD } };
-      const account = `${tag}_${worker}_${n}`;
-      return { op: 'register', path: '/trpc/auth.register', body: { account, password: PASSWORD }, account };
-    });
-
   const ok = (outcomes: Outcome[], after: number) => outcomes.filter((o) => o.startedAt > after && o.status === 200).length;
-  const status = async (api: ApiProcess, path: string) => (await request(api.url, path)).status;
 
   it('the dead node’s instance answers 503, the others serve, the node rejoins, nothing acknowledged is lost', async () => {
-    const loads = apis.map((api, i) => traffic(api, `out${i}`));
+    const loads = apis.map((api, i) => passwordTraffic(api, `out${i}`));
     const [onDead, ...survivors] = [loads[KILLED]!, ...loads.filter((_, i) => i !== KILLED)];
     const dead = apis[KILLED]!;
     // Traffic flowing everywhere first.
@@ -57,7 +45,7 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
 
     const killedAt = performance.now();
     await w.cluster.kill(KILLED);
-    await waitFor(async () => (await status(dead, '/api/readyz')) === 503, ANSWER_BOUND_MS, 'readiness of the dead node’s instance');
+    await waitFor(async () => (await probe(dead, '/api/readyz')) === 503, ANSWER_BOUND_MS, 'readiness of the dead node’s instance');
     await waitFor(
       async () => onDead.outcomes.filter((o) => o.startedAt > killedAt && o.status === 503).length >= 5,
       ANSWER_BOUND_MS,
@@ -68,7 +56,7 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
       SURVIVORS_BOUND_MS,
       'the other instances keep serving',
     );
-    for (const [i, api] of apis.entries()) if (i !== KILLED) expect(await status(api, '/api/readyz')).toBe(200);
+    for (const [i, api] of apis.entries()) if (i !== KILLED) expect(await probe(api, '/api/readyz')).toBe(200);
     const survivorSize = (await w.cluster.status(0))?.clusterSize;
 
     const restartAt = performance.now();
@@ -77,7 +65,7 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
     const recoveredMs = await waitFor(
       async () => {
         const [ready, login] = [
-          await status(dead, '/api/readyz'),
+          await probe(dead, '/api/readyz'),
           await request(dead.url, '/trpc/auth.login', { account: `seed_${KILLED}`, password: PASSWORD }),
         ];
         last = `readyz ${ready}, login ${login.status} ${login.reason}`;

@@ -10,8 +10,8 @@ import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiProcess } from '../support/api-process.ts';
 import { galeraSkipped } from '../support/galera.ts';
-import { createGaleraWorld, type GaleraWorld, PASSWORD } from '../support/galera-world.ts';
-import { type Load, type Outcome, request, startLoad, waitFor } from '../support/load.ts';
+import { createGaleraWorld, type GaleraWorld, PASSWORD, passwordTraffic, probe } from '../support/galera-world.ts';
+import { type Outcome, request, waitFor } from '../support/load.ts';
 
 const ANSWER_BOUND_MS = 8000;
 /** Two evictions (evs.suspect_timeout 5 s each, and the loaded machine's margin). */
@@ -24,27 +24,18 @@ describe.skipIf(galeraSkipped('galera quorum suite'))('two of three Galera nodes
 
   beforeAll(async () => {
     w = await createGaleraWorld('galera_quorum');
-    apis = [...(await w.startApis([0])), ...(await w.startApis([1, 2]))];
-    for (const [i, api] of apis.entries())
-      expect((await request(api.url, '/trpc/auth.register', { account: `qseed_${i}`, password: PASSWORD })).status).toBe(200);
+    apis = await w.startSeededApis('qseed');
   });
   afterAll(async () => {
     await w?.dispose();
   });
 
-  const traffic = (api: ApiProcess, tag: string): Load =>
-    startLoad(api.url, 3, (worker, n) => {
-      if (n % 3 === 2) return { op: 'login', path: '/trpc/auth.login', body: { account: `${tag}_${worker}_0`, password: PASSWORD } };
-      const account = `${tag}_${worker}_${n}`;
-      return { op: 'register', path: '/trpc/auth.register', body: { account, password: PASSWORD }, account };
-    });
-  const status = async (api: ApiProcess, path: string) => (await request(api.url, path)).status;
   const signsIn = async (i: number) =>
     (await request(apis[i]!.url, '/trpc/auth.login', { account: `qseed_${i}`, password: PASSWORD })).status === 200 &&
-    (await status(apis[i]!, '/api/readyz')) === 200;
+    (await probe(apis[i]!, '/api/readyz')) === 200;
 
   it('the last node without quorum: its instance answers 503 and is not ready; after bootstrap all recover, nothing lost', async () => {
-    const loads = apis.map((api, i) => traffic(api, `q${i}`));
+    const loads = apis.map((api, i) => passwordTraffic(api, `q${i}`));
     const last = loads[0]!;
     await waitFor(async () => loads.every((load) => load.outcomes.some((o) => o.status === 200)), 30_000, 'every instance serves');
 
@@ -57,14 +48,14 @@ describe.skipIf(galeraSkipped('galera quorum suite'))('two of three Galera nodes
       'node 1 loses its quorum',
     );
     const nonPrimaryAt = performance.now();
-    await waitFor(async () => (await status(apis[0]!, '/api/readyz')) === 503, ANSWER_BOUND_MS, 'readiness of the last node’s instance');
+    await waitFor(async () => (await probe(apis[0]!, '/api/readyz')) === 503, ANSWER_BOUND_MS, 'readiness of the last node’s instance');
     // Enough answers while it is non-Primary to judge them (the ones the assertions look at).
     await waitFor(
       async () => last.outcomes.filter((o) => o.startedAt > nonPrimaryAt + 200).length >= 20,
       ANSWER_BOUND_MS,
       'the last node’s instance answers while non-Primary',
     );
-    expect(await status(apis[0]!, '/api/livez')).toBe(200);
+    expect(await probe(apis[0]!, '/api/livez')).toBe(200);
 
     // The operator's way out: make the last node a Primary component of one.
     const bootstrapAt = performance.now();

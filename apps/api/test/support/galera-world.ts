@@ -5,6 +5,7 @@
  * HTTP answer the suite gets through `call` or a `browser` is recorded, so the suite can assert
  * that nothing anywhere was a 500.
  */
+import { expect } from 'vitest';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from '@weibo-login/test-support';
@@ -12,6 +13,7 @@ import { type ApiProcess, apiEnv, spawnApi } from './api-process.ts';
 import { createGaleraCluster, type GaleraCluster } from './galera.ts';
 import { REDIRECT_URI, startSimulator } from './harness.ts';
 import { Browser, type CallOptions, type CallResult, call } from './http.ts';
+import { type Load, request, startLoad } from './load.ts';
 
 export interface Answer {
   instance: string;
@@ -64,6 +66,15 @@ export class GaleraWorld {
     });
     this.apis.push(...started);
     return started;
+  }
+
+  /** One instance per node, the first migrating before the others start (concurrent starts are
+   * galera-migrate's subject), each with an account `${seed}_${i}` registered through it. */
+  async startSeededApis(seed: string): Promise<ApiProcess[]> {
+    const apis = [...(await this.startApis([0])), ...(await this.startApis([1, 2]))];
+    for (const [i, api] of apis.entries())
+      expect((await request(api.url, '/trpc/auth.register', { account: `${seed}_${i}`, password: PASSWORD })).status).toBe(200);
+    return apis;
   }
 
   /** An instance started by the test itself, on `node` (-1: not on the cluster). */
@@ -280,6 +291,17 @@ function briefly(line: string): string {
     return line.slice(0, 600);
   }
 }
+
+/** Three clients on `api`, registering and signing in to the account each made first. */
+export const passwordTraffic = (api: ApiProcess, tag: string): Load =>
+  startLoad(api.url, 3, (worker, n) => {
+    if (n % 3 === 2) return { op: 'login', path: '/trpc/auth.login', body: { account: `${tag}_${worker}_0`, password: PASSWORD } };
+    const account = `${tag}_${worker}_${n}`;
+    return { op: 'register', path: '/trpc/auth.register', body: { account, password: PASSWORD }, account };
+  });
+
+/** The HTTP status of a GET of `path` (a probe) on `api`. */
+export const probe = async (api: ApiProcess, path: string): Promise<number> => (await request(api.url, path)).status;
 
 export const tally = (reasons: string[]): Record<string, number> =>
   reasons.reduce<Record<string, number>>((counts, r) => ({ ...counts, [r]: (counts[r] ?? 0) + 1 }), {});
