@@ -46,10 +46,26 @@ export function scopeItems(scope: string | undefined): string[] {
   return [...base, ...extra];
 }
 
-function avatarHtml(user: SimUser): string {
+/** A user's picture on either consent page (`px` wide and high), or a grey placeholder without one. */
+export function avatarHtml(user: SimUser, px: number): string {
   if (user.avatarUrl === null) return '<span class="ph" aria-hidden="true"></span>';
   const src = user.avatarUrl ?? `/avatars/${encodeURIComponent(user.uid)}.svg`;
-  return `<img src="${escapeHtml(src)}" alt="" width="40" height="40">`;
+  return `<img src="${escapeHtml(src)}" alt="" width="${px}" height="${px}">`;
+}
+
+/** What both consent pages show above the accounts: the forcelogin note, a notice, and the permissions (`<li>`s). */
+export function consentNotes(input: Pick<ConsentPageInput, 'forceLogin' | 'notice' | 'params'>): {
+  loginNote: string;
+  noticeHtml: string;
+  perms: string;
+} {
+  return {
+    loginNote: input.forceLogin ? '<p class="notice" role="status">该应用要求重新登录（forcelogin），请重新选择要登录的微博账号。</p>' : '',
+    noticeHtml: input.notice ? `<p class="notice" role="alert">${escapeHtml(input.notice)}</p>` : '',
+    perms: scopeItems(input.params.scope)
+      .map((item) => `<li>${escapeHtml(item)}</li>`)
+      .join(''),
+  };
 }
 
 export function hiddenInputs(params: AuthorizeParams): string {
@@ -60,7 +76,7 @@ export function hiddenInputs(params: AuthorizeParams): string {
 }
 
 export function renderConsentPage(input: ConsentPageInput): string {
-  const { app, users, params, selectedUid, forceLogin, notice } = input;
+  const { app, users, params, selectedUid } = input;
   const appName = escapeHtml(app.name);
   const userRows = users
     .map((user, i) => {
@@ -68,14 +84,10 @@ export function renderConsentPage(input: ConsentPageInput): string {
       const checked = user.uid === selectedUid ? ' checked' : '';
       // `required` on the radio group makes the browser insist on a choice for "授权" only (取消 has formnovalidate).
       return `<label class="user" for="${id}"><input type="radio" id="${id}" name="uid" value="${escapeHtml(user.uid)}" required${checked}>
-${avatarHtml(user)}<span class="who">${escapeHtml(user.screenName)}<small>UID ${escapeHtml(user.uid)}</small></span></label>`;
+${avatarHtml(user, 40)}<span class="who">${escapeHtml(user.screenName)}<small>UID ${escapeHtml(user.uid)}</small></span></label>`;
     })
     .join('\n');
-  const loginNote = forceLogin ? '<p class="notice" role="status">该应用要求重新登录（forcelogin），请重新选择要登录的微博账号。</p>' : '';
-  const noticeHtml = notice ? `<p class="notice" role="alert">${escapeHtml(notice)}</p>` : '';
-  const perms = scopeItems(params.scope)
-    .map((item) => `<li>${escapeHtml(item)}</li>`)
-    .join('');
+  const { loginNote, noticeHtml, perms } = consentNotes(input);
 
   const content = `<section class="card" aria-labelledby="title">
 <h1 id="title"><span class="app">${appName}</span> 请求使用你的微博帐号登录</h1>

@@ -4,11 +4,10 @@
  * buttons at least 48 px tall, the buttons kept in reach at the bottom), and centred as a phone-wide column on a
  * desktop browser.
  */
-import { ERROR_TEXT, hiddenInputs, scopeItems, type AuthorizeErrorCode, type ConsentPageInput } from './consent-page.ts';
+import { avatarHtml, consentNotes, ERROR_TEXT, hiddenInputs, type AuthorizeErrorCode, type ConsentPageInput } from './consent-page.ts';
 import { escapeHtml } from './html.ts';
 import { MOBILE_STYLES } from './mobile-styles.ts';
 import { MOBILE_DECISION_PATH } from './paths.ts';
-import type { SimUser } from './types.ts';
 
 function mobileShell(title: string, content: string): string {
   return `<!DOCTYPE html>
@@ -27,12 +26,6 @@ function mobileShell(title: string, content: string): string {
 </html>`;
 }
 
-function avatarHtml(user: SimUser): string {
-  if (user.avatarUrl === null) return '<span class="ph" aria-hidden="true"></span>';
-  const src = user.avatarUrl ?? `/avatars/${encodeURIComponent(user.uid)}.svg`;
-  return `<img src="${escapeHtml(src)}" alt="" width="44" height="44">`;
-}
-
 /** The app's "icon": Weibo shows the uploaded one; the simulator has none, so the name's first character. */
 function appIcon(name: string): string {
   const initial = Array.from(name.trim())[0] ?? '应';
@@ -40,21 +33,17 @@ function appIcon(name: string): string {
 }
 
 export function renderMobileConsentPage(input: ConsentPageInput): string {
-  const { app, users, params, selectedUid, forceLogin, notice } = input;
+  const { app, users, params, selectedUid } = input;
   const rows = users
     .map((user, i) => {
       const id = `m-user-${i}`;
       const checked = user.uid === selectedUid ? ' checked' : '';
       // The radio comes last so the whole row is one tap target, name first, like Weibo's account switcher.
-      return `<label class="acct" for="${id}">${avatarHtml(user)}<span class="who">${escapeHtml(user.screenName)}<small>UID ${escapeHtml(user.uid)}</small></span>
+      return `<label class="acct" for="${id}">${avatarHtml(user, 44)}<span class="who">${escapeHtml(user.screenName)}<small>UID ${escapeHtml(user.uid)}</small></span>
 <input type="radio" id="${id}" name="uid" value="${escapeHtml(user.uid)}" required${checked}></label>`;
     })
     .join('\n');
-  const loginNote = forceLogin ? '<p class="notice" role="status">该应用要求重新登录（forcelogin），请重新选择要登录的微博账号。</p>' : '';
-  const noticeHtml = notice ? `<p class="notice" role="alert">${escapeHtml(notice)}</p>` : '';
-  const perms = scopeItems(params.scope)
-    .map((item) => `<li>${escapeHtml(item)}</li>`)
-    .join('');
+  const { loginNote, noticeHtml, perms } = consentNotes(input);
 
   // Permissions before accounts: they are what is consented to, and a long account list would push them out of view.
   const content = `<section class="head" aria-labelledby="title">
