@@ -13,11 +13,13 @@
  *   --with-env=NAME=VALUE  also the working tree with that variable set (e.g. METRICS_PORT=0: what
  *                          recording metrics costs); may be given more than once. With these,
  *                          no ref is needed
- *   --profile=cpu|alloc --profile-dir=DIR  a CPU or allocation profile of each server's last round
+ *   --profile=cpu|alloc --profile-dir=DIR  a CPU or allocation profile of each server in one more
+ *                        round after the measured ones (not counted)
  *
  * It prints its table; it does not touch docs/benchmarks.md. Each ref is checked out in a git
  * worktree in the temp folder (its dependencies installed from the pnpm store) and removed after.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { API_PROGRAM } from '@weibo-login/api/program';
 import type { NodeProgram } from '@weibo-login/test-support';
@@ -93,14 +95,18 @@ try {
   }
   servers.at(-1)!.users = ours.users; // the floor signs the working tree's users in
 
-  for (let round = 0; round <= rounds; round++) {
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  // Round 0 warms up; with --profile, one more round after the measured ones is profiled (a
+  // profiler's own cost is left out of the figures).
+  const lastRound = profileKind ? rounds + 1 : rounds;
+  for (let round = 0; round <= lastRound; round++) {
     const order = servers.map((_, index) => index);
     if (round % 2 === 1) order.reverse();
     for (const index of order) {
       const server = servers[index]!;
       const target = server.isFloor ? floorTarget(server.service.url) : productTarget(server.service.url);
       const prepared = await prepareLogins(pools[index]!, target, sim.url, server.users, logins);
-      const profiled = profileKind && round === rounds;
+      const profiled = round === rounds + 1;
       if (profiled) await server.service.startProfile(profileKind);
       const before = { metrics: await server.service.metrics(), threads: threadCpuMs(server.service.pid) };
       const result = await runLoad(pools[index]!, prepared, CONCURRENCY, 'signed_in');
@@ -110,12 +116,13 @@ try {
           path.join(profileDir!, `${fileName(server.name)}.${profileKind === 'alloc' ? 'heapprofile' : 'cpuprofile'}`),
         );
       if (result.failures > 0) throw new Error(`${server.name}: ${result.failures} logins failed; first: ${result.firstFailure}`);
-      if (round === 0) continue; // warm-up
+      if (round === 0 || profiled) continue;
       server.cpuMicros.push(((after.metrics.cpuMs - before.metrics.cpuMs) * 1000) / logins);
       for (const kind of THREAD_KINDS) server.threadMicros[kind].push(((after.threads[kind] - before.threads[kind]) * 1000) / logins);
       server.perSecond.push(result.perSecond);
     }
-    if (round > 0) console.log(`round ${round}: ${servers.map((s) => `${s.name} ${s.cpuMicros.at(-1)!.toFixed(0)} µs`).join(' · ')}`);
+    if (round > 0 && round <= rounds)
+      console.log(`round ${round}: ${servers.map((s) => `${s.name} ${s.cpuMicros.at(-1)!.toFixed(0)} µs`).join(' · ')}`);
   }
   await Promise.all(pools.map((pool) => pool.close()));
   console.log(`\n${report()}`);

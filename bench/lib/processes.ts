@@ -110,7 +110,12 @@ function asService(child: ChildProcess, url: string): Service {
     const asked = pending.then(
       () =>
         new Promise<T>((resolve, reject) => {
-          child.once('message', (message) => resolve(message as T));
+          // The probe answers a failed command with { error } (process-probe.ts): thrown here, not taken as an answer.
+          child.once('message', (message) => {
+            const failed = (message as { error?: string } | null)?.error;
+            if (failed === undefined) resolve(message as T);
+            else reject(new Error(`probe: ${failed}`));
+          });
           child.send(command as object, (error) => error && reject(error));
         }),
     );

@@ -11,6 +11,7 @@ export const API_PROGRAM = {
   main: fileURLToPath(new URL('./main.ts', import.meta.url)),
   nodeFlags: API_NODE_FLAGS,
   env: API_PROCESS_ENV,
+  passedOn: ['API_WORKERS'],
   portVariable: 'PORT',
   healthPath: '/api/healthz',
 } as const;

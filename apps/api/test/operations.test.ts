@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, apiEnv, spawnApi } from './support/api-process.ts';
 import { createHarness, startSimulator } from './support/harness.ts';
 import { Browser } from './support/http.ts';
+import { waitFor } from './support/load.ts';
 import { createServer } from '../src/server.ts';
 
 const run = promisify(execFile);
@@ -172,11 +173,14 @@ describe('request ids', () => {
           .split('\n')
           .filter((line) => line.startsWith('{'))
           .map((line) => JSON.parse(line) as { requestId?: string; msg?: string; provider?: string });
+      // A log line reaches the pipe a moment after the answer may (from a worker with API_WORKERS).
+      const linesOfRequest = () => linesOf(trusted).filter((line) => line.requestId === 'proxy-id-12345');
+      await waitFor(async () => linesOfRequest().length >= 3, 5000, 'the request’s log lines');
+      await waitFor(async () => linesOf(direct).some((line) => line.provider === 'weibo'), 5000, 'the Weibo failure’s log line');
       const weiboLine = linesOf(trusted).find((line) => line.provider === 'weibo');
       expect(weiboLine?.requestId).toBe('proxy-id-12345');
       // Every line of that request carries the same id (the request line, the failure, the answer).
-      const sameRequest = linesOf(trusted).filter((line) => line.requestId === 'proxy-id-12345');
-      expect(sameRequest.length).toBeGreaterThanOrEqual(3);
+      expect(linesOfRequest().length).toBeGreaterThanOrEqual(3);
       const directLine = linesOf(direct).find((line) => line.provider === 'weibo');
       expect(directLine?.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(linesOf(direct).some((line) => line.requestId === 'forged-id-67890')).toBe(false);

@@ -19,6 +19,9 @@ export interface NodeProgram {
   readonly nodeFlags?: readonly string[];
   /** Environment it always runs with (the API's MALLOC_ARENA_MAX); the caller's wins. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Variables passed on from the launcher's own environment when set there, below the caller's
+   * (the API's API_WORKERS: `API_WORKERS=2 pnpm test` runs every API process with two workers). */
+  readonly passedOn?: readonly string[];
   /** The variable that names its port, and the one that names its host, if any. */
   readonly portVariable: string;
   readonly hostVariable?: string;
@@ -71,6 +74,7 @@ export async function launch(program: NodeProgram, options: LaunchOptions = {}):
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       ...program.env,
+      ...Object.fromEntries((program.passedOn ?? []).flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
       ...options.env,
       ...(program.hostVariable ? { [program.hostVariable]: '127.0.0.1' } : {}),
       [program.portVariable]: String(port),
