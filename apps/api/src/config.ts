@@ -104,6 +104,9 @@ const env = z.object({
   INIT_CWD: z.string().optional(),
 });
 
+/** Every variable the configuration reads (CONTRACT §2), but INIT_CWD (pnpm's, the folder it ran in). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(env.shape).filter((name) => name !== 'INIT_CWD');
+
 /** The entry points' start (server, `pnpm migrate`): the configuration, or null after one line on
  * stderr saying what is wrong, for the caller to exit with 1. */
 export function loadConfigOrComplain(source: Record<string, string | undefined> = process.env): Config | null {

@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_DATA_KEY_HEX, DEV_JWT_SECRET, loadConfig, SIMULATOR_DEFAULTS } from '../src/config.ts';
+import { CONFIG_VARIABLES, ConfigError, DEV_DATA_KEY_HEX, DEV_JWT_SECRET, loadConfig, SIMULATOR_DEFAULTS } from '../src/config.ts';
 import { WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT } from '../src/limits/bounds.ts';
 
 const strong = 'x'.repeat(40);
@@ -311,5 +312,19 @@ describe('configuration', () => {
         );
       }
     });
+  });
+});
+
+describe('the configuration through turbo', () => {
+  // turbo hands a task only the variables turbo.json lets through: one left out is silently
+  // dropped from `SITE_NAME=… pnpm dev` (as METRICS_PORT, API_WORKERS and six more once were).
+  it('lets every variable the API reads through to `pnpm dev` and `pnpm test`', () => {
+    const turbo = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../../turbo.json'), 'utf8')) as {
+      globalPassThroughEnv: string[];
+    };
+    const passes = (name: string) =>
+      turbo.globalPassThroughEnv.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(30);
+    expect(CONFIG_VARIABLES.filter((name) => !passes(name))).toEqual([]);
   });
 });
