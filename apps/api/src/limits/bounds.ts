@@ -98,9 +98,11 @@ export const REVOKE_CLAIM_MS = 2 * 60 * 1000;
 // ── Conflicts at commit (Galera, InnoDB deadlocks) ──────────────────────────────────────────
 
 /** Tries of a transaction, or of a single write outside one, that lost a conflict (1213: an InnoDB
- * deadlock, or Galera's certification failure at COMMIT), before the error is the answer. Each
- * retry waits a jittered backoff: between CONFLICT_BACKOFF_MS × 2^(try−1) and twice that. */
-export const CONFLICT_ATTEMPTS = 5;
+ * deadlock, or Galera's certification failure at COMMIT), before SERVICE_UNAVAILABLE is the answer.
+ * Each retry waits a jittered backoff: between CONFLICT_BACKOFF_MS × 2^(try−1) and twice that, at
+ * most ~0.5 s over the 8 tries. 5 tries (at most ~60 ms) were too few once API_WORKERS=2 put six
+ * processes on the three nodes of the Galera races suite: one sign-in lost all five. */
+export const CONFLICT_ATTEMPTS = 8;
 export const CONFLICT_BACKOFF_MS = 2;
 
 // ── Processes ───────────────────────────────────────────────────────────────────────────────
