@@ -11,8 +11,10 @@
  *   --logins=N           logins per server per round (default 3000), at concurrency 32, on SQLite
  *   --without-heap-bounds  also the working tree without its heap flags (API_NODE_FLAGS): what they cost
  *   --with-env=NAME=VALUE  also the working tree with that variable set (e.g. METRICS_PORT=0: what
- *                          recording metrics costs); may be given more than once. With these,
- *                          no ref is needed
+ *                          recording metrics costs); may be given more than once
+ *   --with-flags="FLAGS"   also the working tree with these node flags instead of its heap flags
+ *                          (e.g. "--max-semi-space-size=8 --max-old-space-size=96"); may be given
+ *                          more than once. With --with-env or --with-flags no ref is needed
  *   --profile=cpu|alloc --profile-dir=DIR  a CPU or allocation profile of each server in one more
  *                        round after the measured ones (not counted)
  *
@@ -42,9 +44,10 @@ const logins = Number(option('logins') ?? 3000);
 const profileKind = option('profile') as ProfileKind | undefined;
 const profileDir = option('profile-dir');
 const extraEnvs = args.filter((arg) => arg.startsWith('--with-env=')).map((arg) => arg.slice('--with-env='.length));
-if (refs.length === 0 && extraEnvs.length === 0 && !args.includes('--without-heap-bounds')) {
+const extraFlags = args.filter((arg) => arg.startsWith('--with-flags=')).map((arg) => arg.slice('--with-flags='.length).trim());
+if (refs.length === 0 && extraEnvs.length === 0 && extraFlags.length === 0 && !args.includes('--without-heap-bounds')) {
   throw new Error(
-    'usage: compare [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--with-env=NAME=VALUE …] [--profile=cpu|alloc --profile-dir=DIR]',
+    'usage: compare [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--with-env=NAME=VALUE …] [--with-flags="FLAGS" …] [--profile=cpu|alloc --profile-dir=DIR]',
   );
 }
 if (profileKind && !profileDir) throw new Error('--profile needs --profile-dir');
@@ -74,6 +77,8 @@ try {
   ];
   if (args.includes('--without-heap-bounds'))
     programs.push({ name: 'working tree, no heap flags', program: { ...API_PROGRAM, nodeFlags: [] } });
+  for (const flags of extraFlags)
+    programs.push({ name: `working tree, ${flags}`, program: { ...API_PROGRAM, nodeFlags: flags.split(/\s+/) } });
   for (const assignment of extraEnvs) {
     const [name, ...value] = assignment.split('=');
     programs.push({

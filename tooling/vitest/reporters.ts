@@ -8,5 +8,7 @@ import path from 'node:path';
 export function reporters(suiteName: string): (string | [string, Record<string, unknown>])[] {
   const dir = process.env.TEST_REPORT_DIR;
   if (!dir) return ['default'];
-  return ['default', ['json', { outputFile: path.join(dir, `${suiteName}.json`) }]];
+  // CI runs the suites that start API processes again with API_WORKERS=2: a report of their own.
+  const workers = process.env.API_WORKERS ? `-api-workers-${process.env.API_WORKERS}` : '';
+  return ['default', ['json', { outputFile: path.join(dir, `${suiteName}${workers}.json`) }]];
 }

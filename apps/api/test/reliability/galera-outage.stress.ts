@@ -6,6 +6,7 @@
  * registration that was acknowledged is in the database afterwards, on every node.
  * database-outage.stress.ts does the same to a single server.
  */
+import { childrenOf } from '@weibo-login/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiProcess } from '../support/api-process.ts';
 import { galeraSkipped } from '../support/galera.ts';
@@ -126,7 +127,11 @@ describe.skipIf(galeraSkipped('galera outage suite'))('a Galera node killed unde
     type Lease = { holder: string; expires_at: number };
     const lease = async () =>
       (await w.sql<Lease>(0, "SELECT holder, expires_at FROM weibo_login_locks WHERE name = 'background'").catch(() => []))[0];
-    const holderOf = (row: Lease | undefined) => apis.find((api) => row?.holder.split(':')[1] === String(api.child.pid));
+    // The holder names its process: the instance's, or with API_WORKERS one of its workers.
+    const holderOf = (row: Lease | undefined) => {
+      const pid = Number(row?.holder.split(':')[1]);
+      return apis.find((api) => api.child.pid === pid || childrenOf(api.child.pid!).includes(pid));
+    };
     let first: ApiProcess | undefined;
     await waitFor(
       async () => (first = holderOf(await lease())) !== undefined,
