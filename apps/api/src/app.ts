@@ -9,7 +9,8 @@ import { type DatabaseClient, openDatabase } from './db/client.ts';
 import type { Db } from './db/database.ts';
 import { migrateToLatest, pendingMigrations, SchemaOutOfDate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
-import { createWorkLimits } from './limits/rate-limits.ts';
+import { createWorkLimits, type WorkLimits } from './limits/rate-limits.ts';
+import { type Channel, workLimitsThroughPrimary } from './limits/shared-work-limits.ts';
 import { startSweeper } from './maintenance.ts';
 import { createStoredHashCost } from './modules/passwords/hash-cost.ts';
 import { createBcryptHasher, type PasswordHasher } from './modules/passwords/password-hasher.ts';
@@ -51,6 +52,9 @@ export interface DepsParts {
   log: Logger;
   now: () => number;
   weiboCallBudgetPerMinute: number;
+  /** The in-memory rates; this process's own (createWorkLimits) unless given: an API_WORKERS
+   * worker's are its primary's (limits/shared-work-limits.ts). */
+  limits?: WorkLimits;
   /** The contract's defaults (DEFAULT_SITE) unless given. */
   site?: SiteConfig;
   /** NO_METRICS unless given. */
@@ -61,6 +65,7 @@ export interface DepsParts {
 export async function createDeps(parts: DepsParts): Promise<AppDeps> {
   const {
     weiboCallBudgetPerMinute,
+    limits = createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
     site = DEFAULT_SITE,
     jwtSecret,
     jwtPreviousSecrets = [],
@@ -77,7 +82,7 @@ export async function createDeps(parts: DepsParts): Promise<AppDeps> {
     metrics,
     site,
     storedHashCost,
-    limits: createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
+    limits,
     revocations: createRevocationQueue((hint) => handleRevocationHint(deps, hint), parts.log, parts.now),
   };
   return deps;
@@ -94,7 +99,14 @@ export interface OpenedDeps {
 export async function openAppDeps(
   config: Config,
   logger: Logger,
-  options: { now?: () => number; migrate: boolean; requireCurrentSchema?: boolean; poolSize?: number; bcryptThreads?: number },
+  options: {
+    now?: () => number;
+    migrate: boolean;
+    requireCurrentSchema?: boolean;
+    poolSize?: number;
+    bcryptThreads?: number;
+    limits?: WorkLimits;
+  },
 ): Promise<OpenedDeps> {
   const now = options.now ?? Date.now;
   const database = openDatabase(config.database, { poolSize: options.poolSize ?? DATABASE_POOL_SIZE });
@@ -129,6 +141,7 @@ export async function openAppDeps(
     log: logger,
     now,
     weiboCallBudgetPerMinute: config.weiboCallBudgetPerMinute,
+    limits: options.limits,
     site: config.site,
     metrics,
   });
@@ -160,6 +173,8 @@ export async function buildApp(
     requireCurrentSchema: true,
     // All the workers together use no more bcrypt threads than there are cores.
     bcryptThreads: Math.max(1, Math.floor(availableParallelism() / config.apiWorkers)),
+    // The rates of the instance are counted once, by the primary, for all its workers.
+    ...(role === 'worker' ? { limits: workLimitsThroughPrimary(process as Channel) } : {}),
   });
   const { deps } = opened;
   // A Weibo login makes two calls in a row (the token, the profile), each up to WEIBO_TIMEOUT_MS.

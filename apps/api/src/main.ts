@@ -35,24 +35,50 @@ function refuseStart(error: unknown): never {
   process.exit(1);
 }
 
+// A stop asked for while still starting (a supervisor's SIGTERM as soon as the port answers: with
+// API_WORKERS the first worker may answer before the second listens, and the primary had no
+// handler yet: it died of the signal, measured by the Galera races suite) waits for the start to
+// end, then stops as usual.
+let running: { url: string; beginDraining(): void; stop(): Promise<void> } | undefined;
+let stopAsked: NodeJS.Signals | undefined;
+function stop(signal: NodeJS.Signals): void {
+  if (stopAsked && running === undefined) return;
+  stopAsked = signal;
+  if (running === undefined) return;
+  const stopping = running;
+  running = undefined;
+  // Readiness says 503 from now on, so a load balancer stops sending; then what is in flight
+  // finishes (the primary has each worker do this).
+  stopping.beginDraining();
+  logger.info({ signal }, 'stopping: finishing requests in flight');
+  stopping.stop().then(
+    () => process.exit(process.exitCode ?? 0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'unclean stop');
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal));
+
 // API_WORKERS > 1: this process is the cluster's primary (workers.ts) and each worker runs this
 // file again, as the API that serves; otherwise this process is the API.
 const role = config.apiWorkers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
-let running: { url: string; beginDraining(): void; stop(): Promise<void> };
+let started: NonNullable<typeof running>;
 if (role === 'primary') {
   const { startPrimary } = await import('./workers.ts');
   const primary = await startPrimary(config, logger).catch(refuseStart);
-  running = { url: primary.url, beginDraining: () => {}, stop: () => primary.stop() };
+  started = { url: primary.url, beginDraining: () => {}, stop: () => primary.stop() };
 } else {
   const { buildApp } = await import('./app.ts');
   const app = await buildApp(config, logger, Date.now, role).catch(refuseStart);
-  running = { url: await app.start(), beginDraining: () => app.beginDraining(), stop: () => app.stop() };
+  started = { url: await app.start(), beginDraining: () => app.beginDraining(), stop: () => app.stop() };
 }
 
 if (role !== 'worker') {
   logger.info(
     {
-      url: running.url,
+      url: started.url,
       workers: config.apiWorkers,
       database: config.database.kind,
       weibo: config.weibo.usingSimulator ? 'simulator' : config.weibo.apiBase,
@@ -62,26 +88,10 @@ if (role !== 'worker') {
   if (!config.production) {
     // Plain line for people running `pnpm dev`: where to click.
     console.log(
-      `\n  weibo-login is up: open http://127.0.0.1:5173 (API ${running.url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`,
+      `\n  weibo-login is up: open http://127.0.0.1:5173 (API ${started.url}, Weibo ${config.weibo.usingSimulator ? 'simulator ' + config.weibo.apiBase : config.weibo.apiBase})\n`,
     );
   }
 }
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    // Readiness says 503 from now on, so a load balancer stops sending; then what is in flight
-    // finishes (the primary has each worker do this).
-    running.beginDraining();
-    logger.info({ signal }, 'stopping: finishing requests in flight');
-    running.stop().then(
-      () => process.exit(process.exitCode ?? 0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+running = started;
+if (stopAsked) stop(stopAsked);

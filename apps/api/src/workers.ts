@@ -2,8 +2,9 @@
  * API_WORKERS > 1 (CONTRACT §2, 2e): this process is the primary of a Node cluster. It migrates
  * the database once, forks the workers (each a whole API: its own event loop, database pool and
  * share of the bcrypt threads), which listen on one port together, serves the metrics of them all
- * (prom-client's AggregatorRegistry) on METRICS_PORT, replaces a worker that dies, and on SIGTERM
- * has every worker drain and stop. Background work still runs once (its lease, maintenance.ts).
+ * (prom-client's AggregatorRegistry) on METRICS_PORT, counts the in-memory rates of them all
+ * (limits/shared-work-limits.ts), replaces a worker that dies, and on SIGTERM has every worker
+ * drain and stop. Background work still runs once (its lease, maintenance.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { migrateToLatest, pendingMigrations, SchemaOutOfDate } from './db/migrate.ts';
 import { WORKER_RESTARTS_MAX, WORKER_RESTARTS_WINDOW_MS } from './limits/bounds.ts';
+import { createWorkLimits } from './limits/rate-limits.ts';
+import { answerWorkLimits } from './limits/shared-work-limits.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 
 export interface Primary {
@@ -23,6 +26,8 @@ export interface Primary {
 export async function startPrimary(config: Config, logger: Logger): Promise<Primary> {
   await prepareDatabase(config, logger);
   const metrics = config.metrics ? await startClusterMetrics(config.metrics, logger) : null;
+  // The instance's in-memory rates, counted here for all the workers (limits/shared-work-limits.ts).
+  const limits = createWorkLimits({ weiboCallsPerMinute: config.weiboCallBudgetPerMinute });
   const workers = new Set<Worker>();
   const deaths: number[] = [];
   let stopping = false;
@@ -31,8 +36,10 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Prim
   const fork = (): Promise<string> => {
     const worker = cluster.fork();
     workers.add(worker);
+    const endWorkInFlight = answerWorkLimits(limits, worker);
     worker.on('exit', (code, signal) => {
       workers.delete(worker);
+      endWorkInFlight();
       if (stopping) {
         if (workers.size === 0) stopped?.();
         return;

@@ -113,6 +113,10 @@ export const MAX_API_WORKERS = 64;
  * API stops (exit 1) rather than loop, and its supervisor restarts it. */
 export const WORKER_RESTARTS_MAX = 5;
 export const WORKER_RESTARTS_WINDOW_MS = 60_000;
+/** A worker asks the primary before rate-limited work (limits/shared-work-limits.ts); a primary
+ * that has not answered in this long is taken to be stopping or stuck, and the request is
+ * SERVICE_UNAVAILABLE. An answer takes microseconds; a busy machine may delay it by a few ms. */
+export const WORK_LIMITS_REPLY_MS = 2000;
 
 // ── Work done once across instances (db/cluster-lock.ts) ───────────────────────────────────
 

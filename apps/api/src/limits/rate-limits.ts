@@ -3,7 +3,9 @@
  * bcrypt hash each) and calls to Weibo (the site's quota, and our client secret sent each time).
  * Counted per address key (limits/address.ts) and in total, in this process's memory
  * (limits/window-counter.ts): several API instances each count their own (docs/security.md says
- * what that means). Over a limit the call is refused at once with TOO_MANY_ATTEMPTS and a wait.
+ * what that means); the API_WORKERS of one instance count together, in their primary
+ * (limits/shared-work-limits.ts). Over a limit the call is refused at once with TOO_MANY_ATTEMPTS
+ * and a wait.
  */
 import { AppError } from '../errors.ts';
 import { REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_TOTAL, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WEIBO_CALLS_PER_ADDRESS } from './bounds.ts';
@@ -29,7 +31,7 @@ export interface WorkLimits {
   /** Before calls to Weibo that no address asked for (the checks of cancel-authorization hints):
    * counts them and answers true, or false when the site's budget is spent. No one waits for
    * these, so there is no one to tell when to retry. */
-  admitSiteWeiboCalls(calls: number): boolean;
+  admitSiteWeiboCalls(calls: number): Promise<boolean>;
 }
 
 export interface WorkLimitsOptions {
@@ -54,7 +56,7 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
       take(registrationsTotal, TOTAL, 1);
     },
 
-    admitSiteWeiboCalls(calls) {
+    async admitSiteWeiboCalls(calls) {
       return weiboTotal.take(TOTAL, calls) === 0;
     },
 

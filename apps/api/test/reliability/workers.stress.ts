@@ -2,14 +2,16 @@
  * (2e) API_WORKERS=2: one port served by two worker processes of one primary, on SQLite (two
  * processes on one file: WAL, busy timeout, BEGIN IMMEDIATE, SQLITE_BUSY run again) and on MySQL.
  * The races settle once whichever worker each call reaches, nothing answers 500, the metrics of
- * both workers are served together, and SIGTERM has every worker drain and exit.
+ * both workers are served together, the rates are the instance's (counted by the primary), and
+ * SIGTERM has every worker drain and exit.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { childrenOf, freePort } from '@weibo-login/test-support';
 import type { WeiboSimulator } from '@weibo-login/weibo-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REGISTRATIONS_PER_ADDRESS } from '../../src/limits/bounds.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.ts';
 import { REDIRECT_URI, startSimulator } from '../support/harness.ts';
 import { type ApiProcess, apiEnv, spawnApi } from '../support/api-process.ts';
@@ -110,11 +112,68 @@ describe.each(DIALECTS)('API_WORKERS=2 on %s', (dialect) => {
     expect(registered).toBe(1 + N);
   });
 
+  // Without it: with each worker counting its own rates (createWorkLimits in each), 20 are made.
+  it('lets one address make REGISTRATIONS_PER_ADDRESS accounts in all, whichever worker its connections reach', async () => {
+    const address = { 'x-forwarded-for': '198.19.7.7' };
+    // Many at once: each on a connection of its own, which the primary hands to the workers in turn.
+    const results = await Promise.all(
+      Array.from({ length: 2 * REGISTRATIONS_PER_ADDRESS.points }, (_, i) =>
+        call(
+          api.url,
+          'auth.register',
+          { account: `one_${dialect}_${i}_${Date.now().toString(36)}`, password: PASSWORD },
+          { headers: address },
+        ).then(record),
+      ),
+    );
+    expect(results.filter((r) => r.reason === 'ok')).toHaveLength(REGISTRATIONS_PER_ADDRESS.points);
+    expect(new Set(results.filter((r) => r.reason !== 'ok').map((r) => r.reason))).toEqual(new Set(['TOO_MANY_ATTEMPTS']));
+  });
+
   it('answered nothing with a 500 in all of it, and stops every worker at SIGTERM', async () => {
     expect(statuses.length).toBeGreaterThan(4 * N);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     const workers = childrenOf(api.child.pid!);
     expect(await api.stop()).toEqual({ code: 0, signal: null });
     for (const pid of workers) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
+  });
+});
+
+/** The processes whose environment mentions `text` (Linux /proc). */
+function processesWithEnvironment(text: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return fs.readFileSync(`/proc/${entry}/environ`, 'utf8').includes(text);
+      } catch {
+        return false; // ended meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+describe('API_WORKERS=2, stopped while starting', () => {
+  // Without it: with main.ts's signal handlers installed only once the workers listen, the primary
+  // dies of the SIGTERM (code null) and leaves its workers to notice alone.
+  it('waits for the start to end, then stops every worker and exits 0', async () => {
+    const sim = await startSimulator();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wl-workers-stop-'));
+    try {
+      const api = await spawnApi(
+        apiEnv(sim.url, { API_WORKERS: '2', DATABASE_URL: `sqlite:${path.join(tmp, 'api.sqlite')}`, LOG_LEVEL: 'info' }),
+        { waitForHealth: false },
+      );
+      // The primary has migrated and is forking the workers, which take a second or so to listen.
+      await vi.waitFor(() => expect(api.output()).toContain('database migrated'), { timeout: 30_000, interval: 5 });
+      expect(await api.stop()).toEqual({ code: 0, signal: null });
+      expect(api.output()).toContain('stopping: finishing requests in flight');
+      // No worker left behind (one would have been handed to init): none has this database in its environment.
+      expect(processesWithEnvironment(tmp)).toEqual([]);
+    } finally {
+      await sim.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

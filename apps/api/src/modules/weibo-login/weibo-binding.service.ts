@@ -152,7 +152,7 @@ export async function handleRevocationHint(deps: AppDeps, hint: { source: string
   if (!identity?.access_token || (identity.token_expires_at ?? 0) <= deps.now()) return 'ignored';
   // A call to Weibo like any other, so it is counted against the site's budget; with the budget
   // spent the binding stays as it is (the hint is lost, as when the queue is full).
-  if (!deps.limits.admitSiteWeiboCalls(1)) return 'kept';
+  if (!(await deps.limits.admitSiteWeiboCalls(1))) return 'kept';
   const accessToken = openStoredToken(deps, identity.access_token);
   if (accessToken === null) return 'ignored';
   const status = await deps.weibo.tokenStatus(accessToken);
