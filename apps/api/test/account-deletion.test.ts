@@ -5,10 +5,11 @@
  * or the token expires, surviving a restart, made once when two instances race.
  */
 import { sql } from 'kysely';
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps } from '../src/app.ts';
 import { REVOKE_CLAIM_MS, REVOKE_RETRY_FIRST_MS } from '../src/limits/bounds.ts';
 import { runDueRevocations } from '../src/modules/weibo-login/revocation-outbox.ts';
+import { callerOn, freshIp, gatedHasher } from './support/bounds.ts';
 import { describeOnEachDatabase, type Harness, reasonOf, TEST_SECRET } from './support/harness.ts';
 
 /** An account with a password and a Weibo bound through the real flow, signed in from its own browser. */
@@ -92,6 +93,72 @@ describeOnEachDatabase('account deletion', (h) => {
     // The name and the Weibo uid are free again at once.
     expect((await h.caller().auth.register({ account: account.account, password: 'someone else' })).user.account).toBe(account.account);
     expect((await h.weiboLogin(account.uid)).status).toBe('bind_required');
+  });
+
+  // Calls in flight when the account is deleted: each must end with a clear answer, leaving no
+  // session of the deleted account and nothing that names it.
+  describe('a call in flight when the account is deleted', () => {
+    const sessionsOf = (userId: number) => h.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
+    const eventsOf = (userId: number) => h.db.selectFrom('auth_events').select('kind').where('user_id', '=', userId).execute();
+    /** A second instance of the API on the same database whose password checks wait for the test. */
+    async function heldChecks() {
+      const gate = gatedHasher(h.deps.hasher);
+      const deps = await createDeps({ ...h.deps, hasher: gate.hasher, jwtSecret: TEST_SECRET, weiboCallBudgetPerMinute: 600 });
+      return { ...gate, caller: (browserId: string | null, token?: string) => callerOn(deps, { ip: freshIp(), browserId, token }) };
+    }
+
+    it('a Weibo sign-in waiting for the profile: the uid is a new Weibo user (bind_required)', async () => {
+      const account = await boundAccount(h);
+      const profileCalls = async () => (await h.simControl.stats()).requests.users_show ?? 0;
+      const before = await profileCalls();
+      // Weibo holds the profile answer long enough for the deletion to happen while it waits.
+      await h.simControl.addFault({ endpoint: 'users_show', mode: 'slow', delayMs: 1500, times: 1 });
+      const signingIn = h.weiboLogin(account.uid);
+      await until(async () => (await profileCalls()) > before);
+      await h.caller({ token: account.token, browserId: account.browserId }).account.delete({ password: account.password });
+      expect((await signingIn).status).toBe('bind_required');
+      expect(await sessionsOf(account.userId)).toEqual([]);
+    });
+
+    it('a password sign-in: BAD_CREDENTIALS, as for a name that does not exist', async () => {
+      const account = await boundAccount(h);
+      const held = await heldChecks();
+      const signingIn = reasonOf(held.caller(h.newBrowser()).auth.login({ account: account.account, password: account.password }));
+      await held.checking;
+      await h.caller({ token: account.token }).account.delete({ password: account.password });
+      held.release();
+      expect(await signingIn).toBe('BAD_CREDENTIALS');
+      expect(await sessionsOf(account.userId)).toEqual([]);
+      expect(await eventsOf(account.userId)).toEqual([]);
+    });
+
+    it('a bind to it: BAD_CREDENTIALS, and the ticket still makes a new account', async () => {
+      const account = await h.registerAccount();
+      const uid = await h.newWeiboUser();
+      const browserId = h.newBrowser();
+      const login = await h.weiboLogin(uid, browserId);
+      if (login.status !== 'bind_required') throw new Error('expected bind_required');
+      const held = await heldChecks();
+      const binding = reasonOf(held.caller(browserId).weibo.bind({ ticket: login.ticket, account: account.account, password: account.password }));
+      await held.checking;
+      await h.caller({ token: account.token }).account.delete({ password: account.password });
+      held.release();
+      expect(await binding).toBe('BAD_CREDENTIALS');
+      expect(await sessionsOf(Number(account.userId))).toEqual([]);
+      const made = await h.caller({ browserId }).weibo.register({ ticket: login.ticket });
+      expect(made.user.id).not.toBe(account.userId);
+    });
+
+    it('a re-authentication: UNAUTHENTICATED, and no event names the gone account', async () => {
+      const account = await boundAccount(h);
+      const held = await heldChecks();
+      const reauthenticating = reasonOf(held.caller(account.browserId, account.token).account.reauthenticate({ password: account.password }));
+      await held.checking;
+      await h.caller({ token: account.token }).account.delete({ password: account.password });
+      held.release();
+      expect(await reauthenticating).toBe('UNAUTHENTICATED');
+      expect(await eventsOf(account.userId)).toEqual([]);
+    });
   });
 
   it('revokes the grant at Weibo through the outbox', async () => {

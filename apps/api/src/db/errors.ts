@@ -38,6 +38,14 @@ export function violatedUniqueIndex(error: unknown): string | null {
   return null;
 }
 
+/** A row refers to one that is gone: the account a sign-in, a bind or a session holder's call acts
+ * for was deleted (account.delete) between the read that found it and the write (SQLite
+ * SQLITE_CONSTRAINT_FOREIGNKEY; MySQL 1452, or 1216 from older servers). */
+export function isMissingParentRow(error: unknown): boolean {
+  const e = asDriverError(error);
+  return e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || e?.code === 'ER_NO_REFERENCED_ROW_2' || e?.errno === 1452 || e?.errno === 1216;
+}
+
 /** Deadlocks (and Galera's certification failures, reported as one: 1213) and SQLite's busy
  * file: the transaction did nothing and may simply be run again. (A lock-wait timeout, 1205, is
  * not: it comes after the server waited for as long as it will, or at once from a Galera node that

@@ -96,14 +96,15 @@ export function rssBytesOf(pid: number): number {
 export const createCaller = createCallerFactory(appRouter);
 
 /** A caller on these deps, from this address and browser (null: none yet, one is made on need). */
-export function callerOn(deps: AppDeps, options: { ip: string; browserId?: string | null }) {
+export function callerOn(deps: AppDeps, options: { ip: string; browserId?: string | null; token?: string | undefined }) {
   const request = {
     client: { ip: options.ip, userAgent: 'vitest' },
     addressKey: addressKeyOf(options.ip),
     browserId: options.browserId === undefined ? newBrowserId() : options.browserId,
     signal: undefined,
   };
-  return createCaller(createContextInner(deps, { request, log: deps.log }));
+  const authorization = options.token ? `Bearer ${options.token}` : undefined;
+  return createCaller(createContextInner(deps, { request, authorization, log: deps.log }));
 }
 
 /** The hasher, with its calls counted: a test sees whether a bcrypt job was asked for at all. */
@@ -120,6 +121,27 @@ export function countingHasher(real: PasswordHasher): { hasher: PasswordHasher; 
     },
   });
   return { hasher, calls };
+}
+
+/** The hasher, with each password check held until the test lets it go: a test acts (deletes the
+ * account, say) while a sign-in is between its read of the account and its writes. */
+export function gatedHasher(real: PasswordHasher): { hasher: PasswordHasher; checking: Promise<void>; release: () => void } {
+  let started!: () => void;
+  let release!: () => void;
+  const checking = new Promise<void>((resolve) => (started = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hasher = new Proxy(real, {
+    get(target, key) {
+      if (key !== 'verify') return Reflect.get(target, key, target) as unknown;
+      return async (...args: Parameters<PasswordHasher['verify']>) => {
+        const answer = await target.verify(...args);
+        started();
+        await released;
+        return answer;
+      };
+    },
+  });
+  return { hasher, checking, release };
 }
 
 /** An address of 10.0.0.0/8 no other call of this run uses. */

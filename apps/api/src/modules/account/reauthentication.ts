@@ -6,7 +6,8 @@
  * sessions row so that every instance sees it.
  */
 import type { AppDeps } from '../../deps.ts';
-import type { DbHandle } from '../../db/database.ts';
+import type { Db, DbHandle } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors.ts';
 import type { RequestInfo, VerifiedSession } from '../../types.ts';
 import { recordEvent } from '../audit/audit.repository.ts';
@@ -18,16 +19,20 @@ import { verifyCredentials } from '../users/users.service.ts';
 /** How long a re-authentication counts, for this session only. */
 export const REAUTH_TTL_MS = 5 * 60 * 1000;
 
-/** Marks this session as re-authenticated until now + REAUTH_TTL_MS, with an event; answers the time. */
+/** Marks this session as re-authenticated until now + REAUTH_TTL_MS, with an event; answers the
+ * time. A session that ended meanwhile (signed out elsewhere, or its account deleted while the
+ * password was checked) is UNAUTHENTICATED, and no event names the gone account. */
 export async function markReauthenticated(
-  db: DbHandle,
+  db: Db,
   session: VerifiedSession,
   request: RequestInfo,
   now: number,
 ): Promise<{ until: string }> {
   const until = now + REAUTH_TTL_MS;
-  await setReauthenticatedUntil(db, session.sessionId, until);
-  await recordEvent(db, { kind: 'reauthenticated', userId: session.userId, ...request.client, at: now });
+  await inTransaction(db, async (trx) => {
+    if (!(await setReauthenticatedUntil(trx, session.sessionId, until))) throw new AppError('UNAUTHENTICATED');
+    await recordEvent(trx, { kind: 'reauthenticated', userId: session.userId, ...request.client, at: now });
+  });
   return { until: new Date(until).toISOString() };
 }
 

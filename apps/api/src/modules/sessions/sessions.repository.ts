@@ -56,8 +56,10 @@ export async function deleteUserSessions(db: DbHandle, userId: number): Promise<
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
-export async function setReauthenticatedUntil(db: DbHandle, id: string, until: number): Promise<void> {
-  await db.updateTable('sessions').set({ reauthenticated_until: until }).where('id', '=', id).execute();
+/** Answers whether the session still exists (it may have ended, or its account been deleted, since it was verified). */
+export async function setReauthenticatedUntil(db: DbHandle, id: string, until: number): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ reauthenticated_until: until }).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function findReauthenticatedUntil(db: DbHandle, id: string): Promise<number | null> {
