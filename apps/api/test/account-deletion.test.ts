@@ -139,7 +139,9 @@ describeOnEachDatabase('account deletion', (h) => {
       const login = await h.weiboLogin(uid, browserId);
       if (login.status !== 'bind_required') throw new Error('expected bind_required');
       const held = await heldChecks();
-      const binding = reasonOf(held.caller(browserId).weibo.bind({ ticket: login.ticket, account: account.account, password: account.password }));
+      const binding = reasonOf(
+        held.caller(browserId).weibo.bind({ ticket: login.ticket, account: account.account, password: account.password }),
+      );
       await held.checking;
       await h.caller({ token: account.token }).account.delete({ password: account.password });
       held.release();
@@ -152,7 +154,9 @@ describeOnEachDatabase('account deletion', (h) => {
     it('a re-authentication: UNAUTHENTICATED, and no event names the gone account', async () => {
       const account = await boundAccount(h);
       const held = await heldChecks();
-      const reauthenticating = reasonOf(held.caller(account.browserId, account.token).account.reauthenticate({ password: account.password }));
+      const reauthenticating = reasonOf(
+        held.caller(account.browserId, account.token).account.reauthenticate({ password: account.password }),
+      );
       await held.checking;
       await h.caller({ token: account.token }).account.delete({ password: account.password });
       held.release();

@@ -22,12 +22,7 @@ export const REAUTH_TTL_MS = 5 * 60 * 1000;
 /** Marks this session as re-authenticated until now + REAUTH_TTL_MS, with an event; answers the
  * time. A session that ended meanwhile (signed out elsewhere, or its account deleted while the
  * password was checked) is UNAUTHENTICATED, and no event names the gone account. */
-export async function markReauthenticated(
-  db: Db,
-  session: VerifiedSession,
-  request: RequestInfo,
-  now: number,
-): Promise<{ until: string }> {
+export async function markReauthenticated(db: Db, session: VerifiedSession, request: RequestInfo, now: number): Promise<{ until: string }> {
   const until = now + REAUTH_TTL_MS;
   await inTransaction(db, async (trx) => {
     if (!(await setReauthenticatedUntil(trx, session.sessionId, until))) throw new AppError('UNAUTHENTICATED');
