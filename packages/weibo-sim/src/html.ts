@@ -43,12 +43,20 @@ button:focus-visible,.user:focus-within{outline:3px solid #ffb066;outline-offset
 @media (max-width:480px){.card{padding:14px}.actions button{flex:1 1 0;min-width:0}}
 `;
 
+/** Weibo's orange mark as the pages' icon, inline: without one a browser asks the simulator for
+ * /favicon.ico, which it does not serve, and logs a 404 on every consent page. */
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#ff8200"/>' +
+  '<text x="16" y="16" dy=".35em" text-anchor="middle" font-size="19" fill="#fff" font-family="PingFang SC,Microsoft YaHei,sans-serif">微</text></svg>';
+export const ICON_LINK = `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(ICON_SVG)}">`;
+
 export function pageShell(title: string, content: string): string {
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
+${ICON_LINK}
 <title>${escapeHtml(title)}</title>
 <style>${STYLES}</style>
 </head>

@@ -5,7 +5,7 @@
  * desktop browser.
  */
 import { avatarHtml, consentNotes, ERROR_TEXT, hiddenInputs, type AuthorizeErrorCode, type ConsentPageInput } from './consent-page.ts';
-import { escapeHtml } from './html.ts';
+import { escapeHtml, ICON_LINK } from './html.ts';
 import { MOBILE_STYLES } from './mobile-styles.ts';
 import { MOBILE_DECISION_PATH } from './paths.ts';
 
@@ -16,6 +16,7 @@ function mobileShell(title: string, content: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="format-detection" content="telephone=no">
+${ICON_LINK}
 <title>${escapeHtml(title)}</title>
 <style>${MOBILE_STYLES}</style>
 </head>

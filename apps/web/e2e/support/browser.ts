@@ -83,8 +83,11 @@ export async function newVisitor(browser: Browser, options: VisitorOptions = {})
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
+    if (message.type() !== 'error') return;
     // Failed API calls are logged by the browser as resource errors; the page shows them itself.
-    if (message.type() === 'error' && !/status of (4\d\d|50[23])/.test(message.text())) problems.push(`console: ${message.text()}`);
+    // Any other origin's (Weibo's pages, its icon) are problems.
+    const ours = [url('/'), url('/', 'alt')].some((origin) => message.location().url.startsWith(origin));
+    if (!(ours && /status of (4\d\d|50[23])/.test(message.text()))) problems.push(`console: ${message.text()} (${message.location().url})`);
   });
   return { context, page, problems };
 }
