@@ -10,9 +10,15 @@ import type { AppDeps } from './deps.ts';
 import { ensureLocksTable, newHolderId, releaseLock, takeLock } from './db/cluster-lock.ts';
 import { runDueRevocations } from './modules/weibo-login/revocation-outbox.ts';
 import { purgeExpiredTokens, resealStoredTokens } from './modules/weibo-login/stored-tokens.ts';
-import { ATTEMPT_WINDOW_MS, BACKGROUND_LEASE_MS, KNOWN_BROWSER_TTL_MS, SWEEP_BATCH_ROWS, SWEEP_MAX_BATCHES } from './limits/bounds.ts';
+import {
+  ATTEMPT_WINDOW_MS,
+  BACKGROUND_LEASE_MS,
+  KNOWN_BROWSER_TTL_MS,
+  SWEEP_BATCH_ROWS,
+  SWEEP_EVERY_MS,
+  SWEEP_MAX_BATCHES,
+} from './limits/bounds.ts';
 
-const SWEEP_EVERY_MS = 60_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SweepOptions {

@@ -5,9 +5,11 @@
  * three-node Galera cluster: reliability/galera*.stress.ts.
  */
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
-import { ensureLocksTable, releaseLock, takeLock } from '../src/db/cluster-lock.ts';
+import { ensureLocksTable, LOCKS_TABLE, releaseLock, takeLock } from '../src/db/cluster-lock.ts';
+import { BACKGROUND_LEASE_MS, SWEEP_EVERY_MS } from '../src/limits/bounds.ts';
+import { startSweeper } from '../src/maintenance.ts';
 import { conflictRetries } from '../src/db/conflicts.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { inTransaction } from '../src/db/transaction.ts';
@@ -32,6 +34,58 @@ describeOnEachDatabase('cluster safety', (h) => {
     expect(await takeLock(h.db, name, 'a', 1000, now + 1503)).toBe(false);
     await releaseLock(h.db, name, 'b');
     expect(await takeLock(h.db, name, 'a', 1000, now + 1504)).toBe(true);
+  });
+
+  it('hands the background work to another instance once its holder dies without a word, not before the lease lapses', async () => {
+    // Only the sweepers' minute timers are faked; the database and the test's waits run for real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const holder = async () =>
+        (await sql<{ holder: string }>`select holder from ${sql.table(LOCKS_TABLE)} where name = 'background'`.execute(h.db)).rows[0]
+          ?.holder ?? null;
+      /** An instance's sweeper on the suite's database, with its minutes counted (each ends with the refresh). */
+      const instance = () => {
+        const ticks = { done: 0 };
+        const storedHashCost = {
+          get current() {
+            return h.deps.storedHashCost.current;
+          },
+          refresh: async (db: Parameters<typeof h.deps.storedHashCost.refresh>[0]) => {
+            await h.deps.storedHashCost.refresh(db);
+            ticks.done++;
+          },
+        };
+        return { ticks, stop: startSweeper({ ...h.deps, storedHashCost }, { auditRetentionDays: 180 }) };
+      };
+      const aMinute = async (...instances: { ticks: { done: number } }[]) => {
+        const before = instances.map((i) => i.ticks.done);
+        h.clock.advance(SWEEP_EVERY_MS);
+        await vi.advanceTimersByTimeAsync(SWEEP_EVERY_MS);
+        await until(() => instances.every((i, n) => i.ticks.done > before[n]!));
+      };
+
+      const first = instance();
+      await aMinute(first);
+      const firstHolder = await holder();
+      expect(firstHolder).not.toBeNull();
+      // It dies (SIGKILL): its timer stops with the process, and it never hands the lease back.
+      vi.clearAllTimers();
+      const second = instance();
+      // The lease was last renewed one minute before the second instance's first minute: it takes over at the first minute past the lease.
+      const lapsesAfter = Math.floor(BACKGROUND_LEASE_MS / SWEEP_EVERY_MS) + 1;
+      let minutes = 0;
+      while ((await holder()) === firstHolder) {
+        await aMinute(second);
+        minutes++;
+        expect(minutes).toBeLessThanOrEqual(lapsesAfter);
+      }
+      // Not before the lease lapsed, and then at the next minute.
+      expect(minutes).toBe(lapsesAfter);
+      await second.stop();
+      expect(await holder()).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('runs 8 racing takes of a free lock: exactly one wins', async () => {
@@ -80,3 +134,8 @@ describeOnEachDatabase('conflicts at commit', (h) => {
     expect(conflictRetries.total).toBeGreaterThan(before);
   });
 });
+
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(await check()).toBe(true);
+}

@@ -127,6 +127,8 @@ export const MIGRATION_WAIT_MS = 5 * 60_000;
 /** The background work's lease (sweeps, the revoke outbox, sealing tokens): renewed each minute by
  * its holder, taken over by another instance this long after the holder stops renewing. */
 export const BACKGROUND_LEASE_MS = 150_000;
+/** How often the background work runs (and its holder renews the lease, well within it). */
+export const SWEEP_EVERY_MS = 60_000;
 
 // ── Background sweeps ───────────────────────────────────────────────────────────────────────
 
