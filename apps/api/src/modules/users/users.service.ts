@@ -160,23 +160,25 @@ export async function loginWithPassword(deps: AppDeps, credentials: Credentials,
   requireEnabled(user);
   const now = deps.now();
   const { client } = request;
-  return asNamedAccountGone(
+  return answerIfAccountDeleted(
     inTransaction(deps.db, async (trx) => {
       await recordEvent(trx, { kind: 'sign_in_password', userId: user.id, ...client, at: now });
       await rememberSignedInBrowser(deps, trx, user.id, request, now);
       return toSignedIn(user, await startSession(trx, deps, user.id, client, now, 'password'), '/');
     }),
+    'BAD_CREDENTIALS',
   );
 }
 
-/** The writes of a sign-in with a checked password, for an account deleted while the password was
- * checked (account.delete in between; test/account-deletion.test.ts): answered as if the name had
- * not been found, BAD_CREDENTIALS, not with the database's foreign-key error. */
-export async function asNamedAccountGone<T>(signingIn: Promise<T>): Promise<T> {
+/** The writes of a call for an account deleted since the call read it (account.delete in between,
+ * test/account-deletion.test.ts): the foreign key refuses them, the transaction is undone, and the
+ * call is answered `reason` rather than with the database's error. A password sign-in or a bind
+ * answers BAD_CREDENTIALS, as for a name that does not exist; a session's call UNAUTHENTICATED. */
+export async function answerIfAccountDeleted<T>(work: Promise<T>, reason: 'BAD_CREDENTIALS' | 'UNAUTHENTICATED'): Promise<T> {
   try {
-    return await signingIn;
+    return await work;
   } catch (error) {
-    if (isMissingParentRow(error)) throw new AppError('BAD_CREDENTIALS', {}, { cause: error });
+    if (isMissingParentRow(error)) throw new AppError(reason, {}, { cause: error });
     throw error;
   }
 }

@@ -22,6 +22,7 @@ import {
   WEIBO,
 } from '../identities/identities.repository.ts';
 import { findUserById } from '../users/users.repository.ts';
+import { answerIfAccountDeleted } from '../users/users.service.ts';
 import { bindIdentity } from './identity-binding.ts';
 import { refreshBoundProfile } from './profile-refresh.ts';
 import { enqueueRevocation, openStoredToken, revokeSoon } from './revocation-outbox.ts';
@@ -61,24 +62,29 @@ export async function connectGrantedWeibo(
 ): Promise<{ identity: Identity }> {
   const profile = await deps.weibo.fetchProfile(token, request.log);
   const now = deps.now();
-  return inTransaction(deps.db, async (trx) => {
-    const existing = await findIdentityWithUser(trx, WEIBO, token.uid);
-    if (existing?.user_id === session.userId) {
-      // Connecting the Weibo account that is already this account's: nothing to bind, only refresh.
-      await refreshBoundProfile(trx, deps.tokens, existing, token, profile, now);
-      return { identity: toIdentityDto({ ...existing, screen_name: profile.screenName, avatar_url: profile.avatarUrl }) };
-    }
-    const user = await findUserById(trx, session.userId);
-    if (!user) throw new AppError('UNAUTHENTICATED');
-    const identity = await bindIdentity(
-      trx,
-      user,
-      { provider: WEIBO, profile, sealedAccessToken: deps.tokens.seal(token.accessToken), tokenExpiresAt: token.expiresAt },
-      now,
-    );
-    await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
-    return { identity: toIdentityDto(identity) };
-  });
+  // The account may be deleted between the read below and the binding's insert (MySQL's read sees
+  // the transaction's snapshot, the foreign key the deletion); SQLite serialises the writes.
+  return answerIfAccountDeleted(
+    inTransaction(deps.db, async (trx) => {
+      const existing = await findIdentityWithUser(trx, WEIBO, token.uid);
+      if (existing?.user_id === session.userId) {
+        // Connecting the Weibo account that is already this account's: nothing to bind, only refresh.
+        await refreshBoundProfile(trx, deps.tokens, existing, token, profile, now);
+        return { identity: toIdentityDto({ ...existing, screen_name: profile.screenName, avatar_url: profile.avatarUrl }) };
+      }
+      const user = await findUserById(trx, session.userId);
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      const identity = await bindIdentity(
+        trx,
+        user,
+        { provider: WEIBO, profile, sealedAccessToken: deps.tokens.seal(token.accessToken), tokenExpiresAt: token.expiresAt },
+        now,
+      );
+      await recordEvent(trx, { kind: 'weibo_bound', userId: user.id, ...request.client, at: now });
+      return { identity: toIdentityDto(identity) };
+    }),
+    'UNAUTHENTICATED',
+  );
 }
 
 /** A `reauth` state is only for an account with Weibo bound (INVALID_INPUT otherwise). */

@@ -19,7 +19,7 @@ import { toSignedIn } from '../sessions/signed-in.ts';
 import { hashNewPassword } from '../passwords/passwords.service.ts';
 import {
   admitNewAccount,
-  asNamedAccountGone,
+  answerIfAccountDeleted,
   createUser,
   createUserWithMadeName,
   rememberSignedInBrowser,
@@ -165,7 +165,7 @@ export async function bindWithPassword(deps: AppDeps, input: { ticket: string } 
   const user = await verifyCredentials(deps, input, request);
   requireEnabled(user);
   const now = deps.now();
-  return asNamedAccountGone(
+  return answerIfAccountDeleted(
     inTransaction(deps.db, async (trx) => {
       await claimBindTicket(trx, pending.id);
       await bindIdentity(trx, user, grantOf(pending, deps.tokens), now);
@@ -174,6 +174,7 @@ export async function bindWithPassword(deps: AppDeps, input: { ticket: string } 
       await rememberSignedInBrowser(deps, trx, user.id, request, now);
       return toSignedIn(user, await startSession(trx, deps, user.id, request.client, now, 'weibo'), pending.redirect_to);
     }),
+    'BAD_CREDENTIALS',
   );
 }
 
