@@ -2,6 +2,8 @@
  * prepareQuery (src/db/prepared.ts): a query built once per dialect answers every later call with
  * that call's values, on both databases at once and inside transactions, and a builder that
  * leaves one of its parameters out of the SQL is refused instead of silently reusing a value.
+ * On SQLite a built query runs without Kysely's executor only when that cannot put it inside
+ * another caller's transaction on the one connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseClient, openDatabase } from '../src/db/client.ts';
@@ -58,6 +60,39 @@ describe('prepareQuery', () => {
       });
       await expect(failed).rejects.toThrow('roll back');
       expect((await attemptsOf(client.db, 'in-trx', 0)).rows).toEqual([]);
+    }
+  });
+
+  it('answers a write with the rows it changed and the id it made, as Kysely does', async () => {
+    for (const { client } of opened) {
+      const result = await insertAttempt(client.db, 'counted', '10.3.3.3', 1);
+      expect(result.numAffectedRows).toBe(1n);
+      expect(typeof result.insertId).toBe('bigint');
+    }
+  });
+
+  it('from the pool, waits for a transaction open on the connection rather than joining it', async () => {
+    for (const { client } of opened) {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const wroteInside = new Promise<void>((resolve) => (written = resolve));
+      const rolledBack = client.db.transaction().execute(async (trx) => {
+        await insertAttempt(trx, 'held', '10.1.1.1', 1);
+        written();
+        await held;
+        throw new Error('roll back');
+      });
+      await wroteInside;
+      // Asked while the transaction is open: on SQLite's one connection, running these at once
+      // would read its uncommitted row and put this insert inside it, to be rolled back with it.
+      const outsideWrite = insertAttempt(client.db, 'outside', '10.2.2.2', 2);
+      const outsideRead = attemptsOf(client.db, 'held', 0);
+      release();
+      await expect(rolledBack).rejects.toThrow('roll back');
+      await outsideWrite;
+      expect((await outsideRead).rows).toEqual([]);
+      expect((await attemptsOf(client.db, 'outside', 0)).rows).toHaveLength(1);
     }
   });
 

@@ -15,6 +15,7 @@ import {
 } from 'kysely';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
+import { runSynchronouslyOn } from './prepared.ts';
 import { boundedPool, ClusterMysqlDialect, type PoolStats, readCausallyOnGalera } from './mysql-pool.ts';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -55,7 +56,18 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }) });
+  runSynchronouslyOn(db, {
+    inTransaction: () => sqlite.inTransaction,
+    // As Kysely's SqliteConnection answers, so that both paths give the same result.
+    run(sql, parameters) {
+      const statement = statements.prepare(sql) as SQLite.Statement;
+      if (statement.reader) return { rows: statement.all(parameters) as never[] };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    },
+  });
   return { db, dialect: 'sqlite', poolStats: () => null, close: () => db.destroy() };
 }
 

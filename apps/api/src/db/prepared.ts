@@ -7,9 +7,35 @@
  *
  * The builder must hand its parameters to Kysely as values and do nothing else with them (no
  * `??`, no branching on them): the SQL is built once, whatever the values of later calls.
+ *
+ * On SQLite a built query is also run without Kysely's executor when that is safe (see
+ * `SynchronousRunner`): its connection mutex, result transforms and promise hops were ~30 KB of a
+ * login's ~145 KB of garbage, and the garbage collector's work follows the allocations
+ * (docs/benchmarks.md, "The hot paths as built"). What it costs in clarity: a second way a query
+ * reaches the database, for SQLite only, whose safety rests on the rule below.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Db, DbHandle } from './database.ts';
+
+/**
+ * A database whose statements run synchronously on one connection (better-sqlite3). Kysely holds
+ * that connection for a transaction across awaits, so a statement run directly is only safe when
+ * no transaction is open on it (it then runs and ends before anything else can) or when the
+ * caller is that transaction. Otherwise the query waits for the connection through Kysely.
+ */
+export interface SynchronousRunner {
+  /** True while a transaction is open on the connection. */
+  inTransaction(): boolean;
+  run<Row>(sql: string, parameters: readonly unknown[]): QueryResult<Row>;
+}
+
+const synchronousRunners = new WeakMap<object, SynchronousRunner>();
+
+/** Lets the built queries run on `db` (and its transactions) without Kysely's executor. */
+export function runSynchronouslyOn(db: Db, runner: SynchronousRunner): void {
+  // Only without plugins: their result transforms would be skipped.
+  if (db.getExecutor().plugins.length === 0) synchronousRunners.set(db.getExecutor().adapter, runner);
+}
 
 /** Stands in for the index-th parameter while the query is built. */
 class Slot {
@@ -37,6 +63,14 @@ export function prepareQuery<Params extends unknown[], Row>(
       compiledFor.set(adapter, compiled);
     }
     const values = compiled.parameters.map((value) => (value instanceof Slot ? params[value.index] : value));
+    const runner = synchronousRunners.get(adapter);
+    if (runner && (db.isTransaction || !runner.inTransaction())) {
+      try {
+        return Promise.resolve(runner.run<Row>(compiled.sql, values));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
     return db.executeQuery({ ...compiled, parameters: values });
   };
 }
