@@ -5,6 +5,7 @@
  * API (the primary and its workers) from /proc. Also each worker's memory after the load, and
  * the time from spawning the two-worker API to its first healthy answer.
  */
+import os from 'node:os';
 import { createBoundUsers, floorTarget, prepareLogins, productTarget } from './lib/fixtures.ts';
 import { openPool, runLoad } from './lib/load.ts';
 import { childrenOf } from '@weibo-login/test-support';
@@ -35,7 +36,21 @@ export interface WorkersBenchmark {
   singleRssMb: number;
   /** Spawn to first healthy answer of the two-worker API, ms (warm compile cache). */
   twoWorkerStartupMs: number;
+  /** CPU per login of what is not the API, during the two-worker runs: the simulator (two Weibo
+   * calls) and the load generator (this process), µs. */
+  othersCpuMicrosPerLogin: { simulator: number; loadGenerator: number };
+  /** The most two workers could do here even if they cost no more CPU per login than one: all
+   * cores ÷ (one worker's CPU per login + the others'), ÷ one worker's logins/s. The second
+   * worker's gain cannot pass it on this machine. */
+  secondWorkerCeiling: number;
+  cores: number;
 }
+
+/** CPU time (ms) this process (the load generator) has used so far. */
+const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 export async function benchmarkWorkers(rounds: number, logins: number, log: (line: string) => void): Promise<WorkersBenchmark> {
   const sim = await startSimulator();
@@ -68,17 +83,23 @@ export async function benchmarkWorkers(rounds: number, logins: number, log: (lin
     servers[2]!.users = servers[0]!.users; // the floor signs in the single API's users, on its database
     const cpu = servers.map(() => [] as number[]);
     const rate = servers.map(() => [] as number[]);
+    const simulatorCpu: number[] = [];
+    const loadGeneratorCpu: number[] = [];
     for (let round = 0; round <= rounds; round++) {
       const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
       for (const index of order) {
         const server = servers[index]!;
         const prepared = await prepareLogins(pools[index]!, server.target, sim.url, server.users, logins);
-        const before = treeCpuMs(server.service.pid);
+        const before = { api: treeCpuMs(server.service.pid), simulator: treeCpuMs(sim.pid), own: ownCpuMs() };
         const result = await runLoad(pools[index]!, prepared, CONCURRENCY, 'signed_in');
-        const after = treeCpuMs(server.service.pid);
+        const after = { api: treeCpuMs(server.service.pid), simulator: treeCpuMs(sim.pid), own: ownCpuMs() };
         if (result.failures > 0) throw new Error(`${server.name}: ${result.failures} logins failed; first: ${result.firstFailure}`);
         if (round === 0) continue; // warm-up
-        cpu[index]!.push(((after - before) * 1000) / logins);
+        cpu[index]!.push(((after.api - before.api) * 1000) / logins);
+        if (server.name === 'API_WORKERS=2') {
+          simulatorCpu.push(((after.simulator - before.simulator) * 1000) / logins);
+          loadGeneratorCpu.push(((after.own - before.own) * 1000) / logins);
+        }
         rate[index]!.push(result.perSecond);
       }
       if (round > 0)
@@ -100,10 +121,16 @@ export async function benchmarkWorkers(rounds: number, logins: number, log: (lin
     log(
       `  two-worker start: healthy after ${twoWorkerStartupMs.toFixed(0)} ms; workers ${workerRssMb.map((m) => m.toFixed(0)).join(', ')} MB`,
     );
+    const others = { simulator: median(simulatorCpu), loadGenerator: median(loadGeneratorCpu) };
+    const cores = os.availableParallelism();
+    const ceilingPerSecond = (cores * 1e6) / (result[0]!.cpuMicrosPerLogin + others.simulator + others.loadGenerator);
     return {
       rounds,
       logins,
       servers: result,
+      othersCpuMicrosPerLogin: others,
+      secondWorkerCeiling: ceilingPerSecond / result[0]!.perSecond,
+      cores,
       secondWorkerGain: median(rate[1]!.map((r, i) => r / rate[0]![i]!)),
       singleCpuOfFloor: median(cpu[0]!.map((c, i) => c / cpu[2]![i]!)),
       workerRssMb,
