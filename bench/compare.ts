@@ -15,8 +15,9 @@
  *   --with-flags="FLAGS"   also the working tree with these node flags instead of its heap flags
  *                          (e.g. "--max-semi-space-size=8 --max-old-space-size=96"); may be given
  *                          more than once. With --with-env or --with-flags no ref is needed
- *   --profile=cpu|alloc --profile-dir=DIR  a CPU or allocation profile of each server in one more
- *                        round after the measured ones (not counted)
+ *   --profile=cpu|alloc|promoted --profile-dir=DIR  a CPU or allocation profile (promoted: only
+ *                        the allocations that outlived the young generation) of each server in one
+ *                        more round after the measured ones (not counted)
  *
  * It prints its table; it does not touch docs/benchmarks.md. Each ref is checked out in a git
  * worktree in the temp folder (its dependencies installed from the pnpm store) and removed after.
@@ -47,7 +48,7 @@ const extraEnvs = args.filter((arg) => arg.startsWith('--with-env=')).map((arg) 
 const extraFlags = args.filter((arg) => arg.startsWith('--with-flags=')).map((arg) => arg.slice('--with-flags='.length).trim());
 if (refs.length === 0 && extraEnvs.length === 0 && extraFlags.length === 0 && !args.includes('--without-heap-bounds')) {
   throw new Error(
-    'usage: compare [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--with-env=NAME=VALUE …] [--with-flags="FLAGS" …] [--profile=cpu|alloc --profile-dir=DIR]',
+    'usage: compare [<ref> …] [--rounds=N] [--logins=N] [--without-heap-bounds] [--with-env=NAME=VALUE …] [--with-flags="FLAGS" …] [--profile=cpu|alloc|promoted --profile-dir=DIR]',
   );
 }
 if (profileKind && !profileDir) throw new Error('--profile needs --profile-dir');
@@ -61,6 +62,9 @@ interface Server {
   cpuMicros: number[];
   threadMicros: Record<ThreadKind, number[]>;
   perSecond: number[];
+  scavengesPer1000: number[];
+  markCompactsPer1000: number[];
+  gcPauseMicros: number[];
 }
 
 const checkouts: Checkout[] = [];
@@ -118,13 +122,17 @@ try {
       const after = { metrics: await server.service.metrics(), threads: threadCpuMs(server.service.pid) };
       if (profiled)
         await server.service.stopProfile(
-          path.join(profileDir!, `${fileName(server.name)}.${profileKind === 'alloc' ? 'heapprofile' : 'cpuprofile'}`),
+          path.join(profileDir!, `${fileName(server.name)}.${profileKind === 'cpu' ? 'cpuprofile' : 'heapprofile'}`),
         );
       if (result.failures > 0) throw new Error(`${server.name}: ${result.failures} logins failed; first: ${result.firstFailure}`);
       if (round === 0 || profiled) continue;
       server.cpuMicros.push(((after.metrics.cpuMs - before.metrics.cpuMs) * 1000) / logins);
       for (const kind of THREAD_KINDS) server.threadMicros[kind].push(((after.threads[kind] - before.threads[kind]) * 1000) / logins);
       server.perSecond.push(result.perSecond);
+      const [gcBefore, gcAfter] = [before.metrics.gc, after.metrics.gc];
+      server.scavengesPer1000.push(((gcAfter.scavenges - gcBefore.scavenges) * 1000) / logins);
+      server.markCompactsPer1000.push(((gcAfter.markCompacts - gcBefore.markCompacts) * 1000) / logins);
+      server.gcPauseMicros.push(((gcAfter.pauseMs - gcBefore.pauseMs) * 1000) / logins);
     }
     if (round > 0 && round <= rounds)
       console.log(`round ${round}: ${servers.map((s) => `${s.name} ${s.cpuMicros.at(-1)!.toFixed(0)} µs`).join(' · ')}`);
@@ -148,6 +156,9 @@ function newServer(name: string, service: Service, database: BenchDatabase, isFl
     cpuMicros: [],
     threadMicros: { main: [], 'v8 helpers': [], other: [] },
     perSecond: [],
+    scavengesPer1000: [],
+    markCompactsPer1000: [],
+    gcPauseMicros: [],
   };
 }
 
@@ -161,16 +172,17 @@ function report(): string {
   const first = servers[0]!;
   const lines = [
     `Bound-user Weibo login, SQLite, concurrency ${CONCURRENCY}, ${logins} logins per server per round, ${rounds} rounds (medians).`,
-    'CPU µs per login of each server process, by thread (main: the event loop; v8 helpers: GC and compilers).',
+    'CPU µs per login of each server process, by thread (main: the event loop; v8 helpers: GC and compilers);',
+    'garbage collections per 1000 logins (scavenges, full mark-compacts) and the main thread’s time in them per login.',
     '',
-    `| Server | CPU µs | main | v8 helpers | other | Logins/s | CPU ÷ floor | vs ${first.name} |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| Server | CPU µs | main | v8 helpers | other | Logins/s | Scavenges | Mark-compacts | GC pause µs | CPU ÷ floor | vs ${first.name} |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const ratioOf = (server: Server) => median(server.cpuMicros.map((cpu, round) => cpu / floor.cpuMicros[round]!));
   for (const server of servers) {
     const change = server === first || server.isFloor ? '' : `${((ratioOf(server) / ratioOf(first) - 1) * 100).toFixed(1)} %`;
     lines.push(
-      `| ${server.name} | ${median(server.cpuMicros).toFixed(0)} | ${THREAD_KINDS.map((kind) => median(server.threadMicros[kind]).toFixed(0)).join(' | ')} | ${median(server.perSecond).toFixed(0)} | ${ratioOf(server).toFixed(2)} | ${change} |`,
+      `| ${server.name} | ${median(server.cpuMicros).toFixed(0)} | ${THREAD_KINDS.map((kind) => median(server.threadMicros[kind]).toFixed(0)).join(' | ')} | ${median(server.perSecond).toFixed(0)} | ${median(server.scavengesPer1000).toFixed(1)} | ${median(server.markCompactsPer1000).toFixed(1)} | ${median(server.gcPauseMicros).toFixed(0)} | ${ratioOf(server).toFixed(2)} | ${change} |`,
     );
   }
   return lines.join('\n');

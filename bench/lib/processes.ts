@@ -63,6 +63,9 @@ export interface Metrics {
   heapTotalBytes: number;
   /** Memory outside the V8 heap held by JS objects (buffers). */
   externalBytes: number;
+  /** Garbage collections since the process started (scavenges, full mark-compacts) and the main
+   * thread's time in all of them, ms. */
+  gc: { scavenges: number; markCompacts: number; pauseMs: number };
   /** Event-loop delay since the previous reading, in ms. */
   loopDelay: { p50: number; p99: number; max: number };
 }
