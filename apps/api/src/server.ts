@@ -56,7 +56,10 @@ export async function createServer(deps: AppDeps, config: ServerConfig, logger: 
     http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
   });
 
-  await app.register(cookie);
+  // Cookies are only set through the plugin: the one cookie read, the browser binding, is read by
+  // browserIdOf (trpc/context.ts), which refuses two different values; nothing reads req.cookies,
+  // so no request pays for parsing them.
+  await app.register(cookie, { hook: false });
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true });
   const headers = securityHeaders({
