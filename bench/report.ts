@@ -362,7 +362,8 @@ The bound-user Weibo login at concurrency ${32} on SQLite (${w.logins} logins a 
 warm-up, the servers' order reversed each round; medians) against the API with one worker (one
 process), with two (a primary and two workers sharing one port and one SQLite file), and the floor.
 The simulator and the load generator share the machine's ${w.cores} cores with the API, so the second worker
-cannot have a core to itself. CPU per login counts every process of the API (read from /proc).
+cannot have a core to itself. CPU per login counts every process of the API (read from /proc); of the
+two-worker API's, its primary's (which keeps the instance's rates for both workers) was ${n0(w.primaryCpuMicrosPerLogin)} µs.
 ${load(section)}.
 
 ${table(['Server', 'Logins/s', 'CPU µs per login'], rows)}

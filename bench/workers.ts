@@ -9,7 +9,7 @@ import os from 'node:os';
 import { createBoundUsers, floorTarget, prepareLogins, productTarget } from './lib/fixtures.ts';
 import { openPool, runLoad } from './lib/load.ts';
 import { childrenOf } from '@weibo-login/test-support';
-import { residentBytes, treeCpuMs } from './lib/process-tree.ts';
+import { processCpuMs, residentBytes, treeCpuMs } from './lib/process-tree.ts';
 import { createDatabase, type Service, startApi, startFloor, startSimulator } from './lib/processes.ts';
 import { median } from './lib/stats.ts';
 
@@ -39,6 +39,8 @@ export interface WorkersBenchmark {
   /** CPU per login of what is not the API, during the two-worker runs: the simulator (two Weibo
    * calls) and the load generator (this process), µs. */
   othersCpuMicrosPerLogin: { simulator: number; loadGenerator: number };
+  /** Of the two-worker API's CPU per login, its primary's (the instance's rates: limits/shared-work-limits.ts), µs. */
+  primaryCpuMicrosPerLogin: number;
   /** The most two workers could do here even if they cost no more CPU per login than one: all
    * cores ÷ (one worker's CPU per login + the others'), ÷ one worker's logins/s. The second
    * worker's gain cannot pass it on this machine. */
@@ -85,20 +87,32 @@ export async function benchmarkWorkers(rounds: number, logins: number, log: (lin
     const rate = servers.map(() => [] as number[]);
     const simulatorCpu: number[] = [];
     const loadGeneratorCpu: number[] = [];
+    const primaryCpu: number[] = [];
     for (let round = 0; round <= rounds; round++) {
       const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
       for (const index of order) {
         const server = servers[index]!;
         const prepared = await prepareLogins(pools[index]!, server.target, sim.url, server.users, logins);
-        const before = { api: treeCpuMs(server.service.pid), simulator: treeCpuMs(sim.pid), own: ownCpuMs() };
+        const before = {
+          api: treeCpuMs(server.service.pid),
+          primary: processCpuMs(server.service.pid),
+          simulator: treeCpuMs(sim.pid),
+          own: ownCpuMs(),
+        };
         const result = await runLoad(pools[index]!, prepared, CONCURRENCY, 'signed_in');
-        const after = { api: treeCpuMs(server.service.pid), simulator: treeCpuMs(sim.pid), own: ownCpuMs() };
+        const after = {
+          api: treeCpuMs(server.service.pid),
+          primary: processCpuMs(server.service.pid),
+          simulator: treeCpuMs(sim.pid),
+          own: ownCpuMs(),
+        };
         if (result.failures > 0) throw new Error(`${server.name}: ${result.failures} logins failed; first: ${result.firstFailure}`);
         if (round === 0) continue; // warm-up
         cpu[index]!.push(((after.api - before.api) * 1000) / logins);
         if (server.name === 'API_WORKERS=2') {
           simulatorCpu.push(((after.simulator - before.simulator) * 1000) / logins);
           loadGeneratorCpu.push(((after.own - before.own) * 1000) / logins);
+          primaryCpu.push(((after.primary - before.primary) * 1000) / logins);
         }
         rate[index]!.push(result.perSecond);
       }
@@ -129,6 +143,7 @@ export async function benchmarkWorkers(rounds: number, logins: number, log: (lin
       logins,
       servers: result,
       othersCpuMicrosPerLogin: others,
+      primaryCpuMicrosPerLogin: median(primaryCpu),
       secondWorkerCeiling: ceilingPerSecond / result[0]!.perSecond,
       cores,
       secondWorkerGain: median(rate[1]!.map((r, i) => r / rate[0]![i]!)),

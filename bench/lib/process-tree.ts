@@ -6,12 +6,15 @@ import fs from 'node:fs';
 import { childrenOf } from '@weibo-login/test-support';
 import { THREAD_KINDS, threadCpuMs } from './threads.ts';
 
+/** CPU time (ms) the process alone (all its threads) has used so far. */
+export function processCpuMs(pid: number): number {
+  const threads = threadCpuMs(pid);
+  return THREAD_KINDS.reduce((total, kind) => total + threads[kind], 0);
+}
+
 /** CPU time (ms) the process and its children have used so far. */
 export function treeCpuMs(pid: number): number {
-  return [pid, ...childrenOf(pid)].reduce((sum, member) => {
-    const threads = threadCpuMs(member);
-    return sum + THREAD_KINDS.reduce((total, kind) => total + threads[kind], 0);
-  }, 0);
+  return [pid, ...childrenOf(pid)].reduce((sum, member) => sum + processCpuMs(member), 0);
 }
 
 /** VmRSS of a process, bytes (0 once it is gone). */

@@ -5,24 +5,34 @@
  * over the cluster's channel in reliability/workers.stress.ts and in CI's API_WORKERS=2 run of
  * the abuse suite.
  */
-import { EventEmitter } from 'node:events';
+import { spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import { REGISTRATIONS_PER_ADDRESS, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WORK_LIMITS_REPLY_MS } from '../src/limits/bounds.ts';
 import { createWorkLimits } from '../src/limits/rate-limits.ts';
 import { answerWorkLimits, type Channel, workLimitsThroughPrimary } from '../src/limits/shared-work-limits.ts';
 
-/** Two ends of a channel; `delayMs` holds back what reaches the worker's end. */
-function channelPair(delayMs = 0): { primaryEnd: Channel; workerEnd: Channel } {
+/** Two ends of a channel; `delayMs` holds back what reaches the worker's end. `sent` counts the
+ * messages each end put on the channel (each is a write on Node's IPC pipe). */
+function channelPair(delayMs = 0): { primaryEnd: Channel; workerEnd: Channel; sent: { byPrimary: number; byWorker: number } } {
   const atPrimary = new EventEmitter();
   const atWorker = new EventEmitter();
+  const sent = { byPrimary: 0, byWorker: 0 };
   const deliver = (to: EventEmitter, message: object, delay: number) => {
     const copy: unknown = JSON.parse(JSON.stringify(message));
     setTimeout(() => to.emit('message', copy), delay);
   };
   return {
-    primaryEnd: { send: (message) => deliver(atWorker, message, delayMs), on: (event, listener) => atPrimary.on(event, listener) },
-    workerEnd: { send: (message) => deliver(atPrimary, message, 0), on: (event, listener) => atWorker.on(event, listener) },
+    primaryEnd: {
+      send: (message) => deliver(atWorker, message, (sent.byPrimary++, delayMs)),
+      on: (event, listener) => atPrimary.on(event, listener),
+    },
+    workerEnd: {
+      send: (message) => deliver(atPrimary, message, (sent.byWorker++, 0)),
+      on: (event, listener) => atWorker.on(event, listener),
+    },
+    sent,
   };
 }
 
@@ -85,6 +95,29 @@ describe('the rates of an instance, kept by its primary for its workers', () => 
     for (let i = 0; i < 6; i++) admitted.push(await (i % 2 ? one! : two!).limits.admitSiteWeiboCalls(2));
     expect(admitted).toEqual([true, true, true, true, true, false]);
     expect(await reasonOf(one!.limits.admitWeiboCalls('198.51.100.20', 2))).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  // Without it: with each message sent on its own (no batching in shared-work-limits.ts), 8 and 8.
+  it('sends what one turn of the event loop asks, and its answers, as one message each way', async () => {
+    const { primaryEnd, workerEnd, sent } = channelPair();
+    answerWorkLimits(createWorkLimits({ weiboCallsPerMinute: 600 }), primaryEnd);
+    const limits = workLimitsThroughPrimary(workerEnd);
+    const asked = Array.from({ length: 8 }, (_, i) => reasonOf(limits.admitRegistration(`198.51.100.${50 + i}`)));
+    expect(await Promise.all(asked)).toEqual(Array(8).fill('ok'));
+    expect(sent).toEqual({ byPrimary: 1, byWorker: 1 });
+  });
+
+  // Without it: with the answer sent without a callback, Node emits 'error' on the dead worker's
+  // process and the primary stops on it (vitest reports the unhandled error).
+  it('answers an ask of a worker that died meanwhile without stopping the primary', async () => {
+    const worker = spawn(process.execPath, ['-e', ''], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    await once(worker, 'exit');
+    expect(worker.connected).toBe(false);
+    answerWorkLimits(createWorkLimits({ weiboCallsPerMinute: 600 }), worker);
+    // An ask that came before it died, answered after: the answer has no channel left.
+    worker.emit('message', { type: 'weibo-login:work-limits', id: 1, op: 'admitRegistration', addressKey: '198.51.100.90' });
+    // The answer leaves at the end of this turn; Node's 'error' would come on the next tick.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
   // Without it: with the timer taken out of workLimitsThroughPrimary, the request waits for ever.
