@@ -65,7 +65,7 @@ export interface DepsParts {
 export async function createDeps(parts: DepsParts): Promise<AppDeps> {
   const {
     weiboCallBudgetPerMinute,
-    limits = createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute }),
+    limits = createWorkLimits({ weiboCallsPerMinute: weiboCallBudgetPerMinute, now: parts.now }),
     site = DEFAULT_SITE,
     jwtSecret,
     jwtPreviousSecrets = [],
@@ -83,7 +83,11 @@ export async function createDeps(parts: DepsParts): Promise<AppDeps> {
     site,
     storedHashCost,
     limits,
-    revocations: createRevocationQueue((hint) => handleRevocationHint(deps, hint), parts.log, parts.now),
+    revocations: createRevocationQueue(
+      (hint) => handleRevocationHint(deps, hint),
+      (uid) => limits.admitRevocationCheck(uid),
+      parts.log,
+    ),
   };
   return deps;
 }

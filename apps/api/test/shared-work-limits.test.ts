@@ -97,6 +97,15 @@ describe('the rates of an instance, kept by its primary for its workers', () => 
     expect(await reasonOf(one!.limits.admitWeiboCalls('198.51.100.20', 2))).toBe('TOO_MANY_ATTEMPTS');
   });
 
+  // Without it: with each worker keeping its own record of the uids checked, the uid is checked twice.
+  it('admits one check of a hinted uid per REVOCATION_RECHECK_MS for both workers together', async () => {
+    const [one, two] = instance([{}, {}]);
+    expect(await one!.limits.admitRevocationCheck('1234567890')).toBe(true);
+    expect(await two!.limits.admitRevocationCheck('1234567890')).toBe(false);
+    expect(await one!.limits.admitRevocationCheck('1234567890')).toBe(false);
+    expect(await two!.limits.admitRevocationCheck('1234567891')).toBe(true);
+  });
+
   // Without it: with each message sent on its own (no batching in shared-work-limits.ts), 8 and 8.
   it('sends what one turn of the event loop asks, and its answers, as one message each way', async () => {
     const { primaryEnd, workerEnd, sent } = channelPair();

@@ -80,7 +80,7 @@ export const WEIBO_CALL_BUDGET_PER_MINUTE_DEFAULT = 600;
 
 /** Hints waiting to be checked with Weibo; past this, new hints are dropped (answered alike). */
 export const REVOCATION_QUEUE_MAX = 32;
-/** A uid is checked with Weibo at most once per this. */
+/** A uid is checked with Weibo at most once per this, by the whole instance (all its API_WORKERS). */
 export const REVOCATION_RECHECK_MS = 5 * 60 * 1000;
 /** How many uids the de-duplication remembers (oldest forgotten first). */
 export const REVOCATION_SEEN_MAX = 10_000;

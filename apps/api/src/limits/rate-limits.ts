@@ -8,7 +8,14 @@
  * and a wait.
  */
 import { AppError } from '../errors.ts';
-import { REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_TOTAL, WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS, WEIBO_CALLS_PER_ADDRESS } from './bounds.ts';
+import {
+  REGISTRATIONS_PER_ADDRESS,
+  REGISTRATIONS_TOTAL,
+  REVOCATION_RECHECK_MS,
+  REVOCATION_SEEN_MAX,
+  WEIBO_CALLS_IN_FLIGHT_PER_ADDRESS,
+  WEIBO_CALLS_PER_ADDRESS,
+} from './bounds.ts';
 import { WindowCounter } from './window-counter.ts';
 
 const TOTAL = 'all';
@@ -32,10 +39,16 @@ export interface WorkLimits {
    * counts them and answers true, or false when the site's budget is spent. No one waits for
    * these, so there is no one to tell when to retry. */
   admitSiteWeiboCalls(calls: number): Promise<boolean>;
+  /** Before a cancel-authorization hint's uid is checked with Weibo (its stored token asked
+   * about): true at most once per REVOCATION_RECHECK_MS for a uid, for the whole instance, so
+   * that N workers do not make N checks. */
+  admitRevocationCheck(uid: string): Promise<boolean>;
 }
 
 export interface WorkLimitsOptions {
   weiboCallsPerMinute: number;
+  /** The clock of the revocation rechecks (the tests move it); Date.now by default. */
+  now?: () => number;
 }
 
 export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
@@ -44,6 +57,9 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
   const weiboByAddress = new WindowCounter(WEIBO_CALLS_PER_ADDRESS);
   const weiboTotal = new WindowCounter({ points: options.weiboCallsPerMinute, windowSeconds: 60 });
   const weiboInFlight = new Map<string, number>();
+  /** uid → when its last check was admitted; a Map keeps insertion order, so the oldest is first. */
+  const revocationChecks = new Map<string, number>();
+  const now = options.now ?? Date.now;
 
   return {
     async refuseSpentRegistrations(addressKey) {
@@ -58,6 +74,16 @@ export function createWorkLimits(options: WorkLimitsOptions): WorkLimits {
 
     async admitSiteWeiboCalls(calls) {
       return weiboTotal.take(TOTAL, calls) === 0;
+    },
+
+    async admitRevocationCheck(uid) {
+      const at = now();
+      const last = revocationChecks.get(uid);
+      if (last !== undefined && at - last < REVOCATION_RECHECK_MS) return false;
+      revocationChecks.delete(uid);
+      revocationChecks.set(uid, at);
+      if (revocationChecks.size > REVOCATION_SEEN_MAX) revocationChecks.delete(revocationChecks.keys().next().value!);
+      return true;
     },
 
     async admitWeiboCalls(addressKey, calls) {

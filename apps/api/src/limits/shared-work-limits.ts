@@ -31,7 +31,8 @@ const TYPE = 'weibo-login:work-limits';
 type Ask =
   | { op: 'refuseSpentRegistrations' | 'admitRegistration'; addressKey: string }
   | { op: 'admitWeiboCalls'; addressKey: string; calls: number }
-  | { op: 'admitSiteWeiboCalls'; calls: number };
+  | { op: 'admitSiteWeiboCalls'; calls: number }
+  | { op: 'admitRevocationCheck'; uid: string };
 type Request = { type: typeof TYPE; id: number } & Ask;
 /** Messages sent in one turn of the event loop, delivered together (`together`). */
 type Batch = { type: typeof TYPE; batch: object[] };
@@ -127,6 +128,8 @@ async function answer(limits: WorkLimits, request: Request): Promise<void | bool
       return limits.admitWeiboCalls(request.addressKey, request.calls);
     case 'admitSiteWeiboCalls':
       return limits.admitSiteWeiboCalls(request.calls);
+    case 'admitRevocationCheck':
+      return limits.admitRevocationCheck(request.uid);
   }
 }
 
@@ -184,6 +187,9 @@ export function workLimitsThroughPrimary(channel: Channel, replyMs: number = WOR
     },
     async admitSiteWeiboCalls(calls) {
       return (await ask({ op: 'admitSiteWeiboCalls', calls })).admitted === true;
+    },
+    async admitRevocationCheck(uid) {
+      return (await ask({ op: 'admitRevocationCheck', uid })).admitted === true;
     },
   };
 }

@@ -479,8 +479,8 @@ describeOnEachDatabase('service bounds', (h: Harness) => {
       expect(await tokenChecks()).toBe(before + 1);
     });
 
-    // Without it: with the comparison with REVOCATION_RECHECK_MS in revocation-queue.ts made
-    // against 0, the uid was checked 50 times (44 on MySQL).
+    // Without it: with the comparison with REVOCATION_RECHECK_MS in rate-limits.ts
+    // (admitRevocationCheck) made against 0, the uid was checked 45 times (48 on MySQL).
     it('checks a uid hinted 50 times once, and again only after REVOCATION_RECHECK_MS', async () => {
       const uid = await boundUid();
       await h.deps.revocations.drained();
