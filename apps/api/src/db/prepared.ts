@@ -9,10 +9,11 @@
  * `??`, no branching on them): the SQL is built once, whatever the values of later calls.
  *
  * On SQLite a built query is also run without Kysely's executor when that is safe (see
- * `SynchronousRunner`): its connection mutex, result transforms and promise hops were ~30 KB of a
- * login's ~145 KB of garbage, and the garbage collector's work follows the allocations
- * (docs/benchmarks.md, "The hot paths as built"). What it costs in clarity: a second way a query
- * reaches the database, for SQLite only, whose safety rests on the rule below.
+ * `SynchronousRunner`): its connection mutex, result transforms and promise hops were ~26 KB of a
+ * login's ~145 KB of garbage (allocation profiles); without them a login made 15 % fewer
+ * scavenges and cost 3–5 % less CPU (bench/compare.ts against 0457a8f; docs/security.md, "Heap
+ * and allocator bounds"). What it costs in clarity: a second way a query reaches the database,
+ * for SQLite only, whose safety rests on the rule below.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Db, DbHandle } from './database.ts';

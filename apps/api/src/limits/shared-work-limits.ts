@@ -44,6 +44,10 @@ type Reply =
 const ours = (message: unknown): message is Record<string, unknown> =>
   typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TYPE;
 
+/** A closed channel means the other end has gone: the primary hands back a dead worker's calls
+ * when it exits, and a worker's asks end with SERVICE_UNAVAILABLE when unanswered. */
+const ignoreClosed = () => undefined;
+
 /**
  * One end of the channel whose messages leave together: those sent in one turn of the event loop
  * go at its end as one. Over Node's IPC each message is a write on a pipe and a wake-up of the
@@ -52,8 +56,6 @@ const ours = (message: unknown): message is Record<string, unknown> =>
  * primary's CPU per login, four rounds each: 67–90 µs sending each message alone, 30–50 µs
  * batched (27 µs in `pnpm bench --only=workers`, which reports it), and ~4 % more logins/s.
  */
-const ignoreClosed = () => undefined;
-
 function together(channel: Channel): {
   send(message: object): void;
   onMessage(listener: (message: Record<string, unknown>) => void): void;
@@ -62,8 +64,6 @@ function together(channel: Channel): {
   const flush = () => {
     const messages = queued;
     queued = [];
-    // A closed channel means the other end has gone: the primary hands back a dead worker's calls
-    // when it exits, and a worker's asks end with SERVICE_UNAVAILABLE when unanswered.
     channel.send(messages.length === 1 ? messages[0]! : ({ type: TYPE, batch: messages } satisfies Batch), ignoreClosed);
   };
   return {
